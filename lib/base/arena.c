@@ -18,7 +18,7 @@ struct chunk {
 struct arena {
 	struct chunk *head;
 	size_t cap, total; /* bytes of all chunks, headers included */
-	size_t handed;     /* bytes handed out, padding included */
+	size_t handed; /* bytes handed out, padding included */
 };
 
 static size_t align_up(size_t n)

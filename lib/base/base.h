@@ -185,10 +185,10 @@ void log_msg(int level, const char *msg, const char *kv, ...) PRINTF_LIKE(3, 4);
 #define log_err(msg, ...) log_msg(LOG_ERR, msg, __VA_ARGS__)
 #define log_warn(msg, ...) log_msg(LOG_WARN, msg, __VA_ARGS__)
 #define log_info(msg, ...) log_msg(LOG_INFO, msg, __VA_ARGS__)
-#define log_debug(msg, ...)                                   \
-	do {                                                  \
-		if (log_level() >= LOG_DEBUG)                 \
-			log_msg(LOG_DEBUG, msg, __VA_ARGS__); \
+#define log_debug(msg, ...)                                                                        \
+	do {                                                                                       \
+		if (log_level() >= LOG_DEBUG)                                                      \
+			log_msg(LOG_DEBUG, msg, __VA_ARGS__);                                      \
 	} while (0)
 
 /* ------------------------------------------------------------- fd and time */

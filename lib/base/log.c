@@ -60,7 +60,7 @@ void log_msg(int level, const char *msg, const char *kv, ...)
 		va_end(ap);
 		if (n > 0)
 			w.p += (size_t)n < (size_t)(w.end - w.p) ? (size_t)n
-								  : (size_t)(w.end - w.p) - 1;
+								 : (size_t)(w.end - w.p) - 1;
 	}
 	*w.p++ = '\n';
 	/* One write so concurrent processes never interleave a line. */
