@@ -11,10 +11,19 @@
 #   V=1                  show the commands
 
 SAN ?= 0
+FUZZ ?= 0
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# libFuzzer: the library instrumented for coverage, linked by `make fuzz`.
+FLAVOUR := host
+O := build/libfuzzer
+CC := clang
+SANFLAGS := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDSTATIC :=
+FORTIFY :=
+else ifeq ($(SAN),1)
 FLAVOUR := host
 O := build/san
 CC := clang
@@ -44,7 +53,8 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fstack-protector-strong $(FORTIFY)
 	$(if $(filter musl,$(FLAVOUR)),-isystem $(KINC))
 ALL_LDFLAGS := $(LDSTATIC) $(SANFLAGS) $(LDFLAGS)
 # Vendor libraries, each used by exactly one area (lib/json: cJSON, lib/inventory: zlib).
-LDLIBS := -L$(SYSROOT)/lib -lcjson -lz
+VENDOR_LIBS := -lcjson -lz
+LDLIBS := -L$(SYSROOT)/lib $(VENDOR_LIBS)
 
 # Generated sources (build/gen/, never committed).
 GEN_SRCS := $(GEN)/pcinames.c
@@ -120,18 +130,18 @@ test: unit-bins
 e2e: all
 	$(Q)bash tests/e2e/run.sh $(O)
 
-# libFuzzer build of one target with host clang (make fuzz T=nl_attr [SECS=60]).
+# libFuzzer run of one target with host clang (make fuzz T=nl_attr [SECS=60]).
 SECS ?= 60
 fuzz:
 	$(Q)test -n "$(T)" || { echo "usage: make fuzz T=<target> [SECS=N]"; exit 2; }
-	$(Q)$(MAKE) --no-print-directory SAN=1 build/san/libdranet.a
-	@mkdir -p build/libfuzzer
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 build/libfuzzer/libdranet.a
+	@mkdir -p build/libfuzzer/bin build/libfuzzer/corpus/$(T)
 	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
-		-Ibuild/san/gen -isystem build/sysroot/host/include -o build/libfuzzer/fuzz_$(T) \
-		tests/fuzz/fuzz_$(T).c build/san/libdranet.a -Lbuild/sysroot/host/lib -lcjson -lz
-	@mkdir -p build/libfuzzer/corpus_$(T)
-	$(Q)build/libfuzzer/fuzz_$(T) -max_total_time=$(SECS) build/libfuzzer/corpus_$(T) \
-		tests/fuzz/corpus/$(T)
+		-Ibuild/libfuzzer/gen -isystem build/sysroot/host/include -o build/libfuzzer/bin/fuzz_$(T) \
+		tests/fuzz/fuzz_$(T).c build/libfuzzer/libdranet.a -Lbuild/sysroot/host/lib $(VENDOR_LIBS)
+	$(Q)build/libfuzzer/bin/fuzz_$(T) -max_total_time=$(SECS) -print_final_stats=1 \
+		-artifact_prefix=build/libfuzzer/ \
+		build/libfuzzer/corpus/$(T) tests/fuzz/corpus/$(T)
 
 bench: all
 	$(Q)bash bench/run.sh $(O)
@@ -157,6 +167,6 @@ hdrcheck: $(STAMP) $(GEN_SRCS)
 check: fmt-check hdrcheck test
 
 clean:
-	rm -rf build/dranet build/dranet-* build/lib build/applets build/tests build/fuzz build/gen build/san
+	rm -rf build/dranet build/dranet-* build/lib build/applets build/tests build/fuzz build/gen build/san build/libfuzzer
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/lib $(O)/applets $(O)/tests $(O)/fuzz $(O)/gen -name '*.d' 2>/dev/null)
