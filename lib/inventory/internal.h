@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * lib/inventory private declarations: only lib/inventory/*.c and the unit
+ * lib/inventory private declarations: only the .c files of lib/inventory and the unit
  * tests and fuzz targets include this (STYLE.md 2.7). Sections are owned by
  * their .c files like inventory.h's.
  */
