@@ -56,6 +56,37 @@ MUST_CHECK int applet_parse_duration_ms(const char *arg, uint64_t *out_ms);
 /* A klog -v level 0..10. */
 MUST_CHECK int applet_parse_verbosity(const char *arg, int *out);
 
+/*
+ * Upstream v1.4's feature gates (pkg/features; both alpha, default false)
+ * in k8s component-base syntax "Name=bool,Name=bool". As component-base:
+ * an unknown name, a missing "=" or a bad bool is an error; "AllAlpha" and
+ * "AllBeta" set every alpha/beta gate not named explicitly. 0 or -EINVAL
+ * with @err (of @errlen bytes) saying why.
+ */
+struct applet_gates {
+	bool list_type_attributes;        /* DRAListTypeAttributes */
+	bool persistent_slice_attributes; /* PersistentResourceSliceAttributes */
+};
+
+MUST_CHECK int applet_parse_feature_gates(const char *arg, struct applet_gates *g, char *err,
+					  size_t errlen);
+/*
+ * The node name as k8s nodeutil.GetHostname: @override, else the kernel's
+ * hostname; then trimmed of white space and lower-cased. 0, -EINVAL when
+ * the result is empty, -EMSGSIZE when it does not fit @n.
+ */
+MUST_CHECK int applet_node_name(const char *override, char *out, size_t n);
+
+struct arena;
+struct inv_expr;
+/*
+ * Compile the expression of flag @flag (mode enum inv_expr_mode); on a
+ * syntax error print the source with a caret under the column and the
+ * reason on stderr. 0, or EXIT_USAGE after printing.
+ */
+MUST_CHECK int applet_compile_expr(const char *applet, const char *flag, const char *src,
+				   int mode, struct arena *a, struct inv_expr **out);
+
 /* Print "<applet>: <msg>" and the usage hint on stderr; returns EXIT_USAGE. */
 int applet_usage_error(const char *applet, const char *fmt, ...) PRINTF_LIKE(2, 3);
 

@@ -265,5 +265,14 @@ MUST_CHECK int inv_slices_build(const struct inv_scan *scan, const struct inv_sl
 				struct json **out);
 /* One device's "attributes" object as the API expects ({"dra.net/mtu": {"int": 1500}}). */
 struct json *inv_device_attrs_json(const struct inv_device *d);
+/*
+ * Apply the --filter expression @filter (INV_EXPR_FILTER; NULL = no filter)
+ * to the devices of @scan not yet excluded: false excludes with "filter:
+ * false", an evaluation error excludes with "filter error: <why>" (fail
+ * closed, unlike upstream: docs/compatibility.md). Reasons live in @a.
+ * Returns the number of evaluation errors, or -ENOMEM.
+ */
+MUST_CHECK int inv_scan_filter(struct inv_scan *scan, const struct inv_expr *filter,
+			       struct arena *a);
 
 #endif
