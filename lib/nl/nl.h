@@ -58,10 +58,10 @@ enum nl_attr_kind {
 	NL_ATTR_U32,
 	NL_ATTR_U64,
 	NL_ATTR_S32,
-	NL_ATTR_STRZ,   /* NUL-terminated within its payload */
+	NL_ATTR_STRZ, /* NUL-terminated within its payload */
 	NL_ATTR_BINARY, /* any length (check it yourself) */
 	NL_ATTR_NESTED,
-	NL_ATTR_FLAG,   /* zero-length */
+	NL_ATTR_FLAG, /* zero-length */
 };
 
 /* Attribute type without NLA_F_NESTED / NLA_F_NET_BYTEORDER. */
@@ -91,7 +91,7 @@ MUST_CHECK int nl_attr_parse(const struct nlmsghdr *nlh, size_t offset, nl_attr_
 MUST_CHECK int nl_attr_parse_payload(const void *p, size_t len, nl_attr_cb cb, void *data);
 MUST_CHECK int nl_attr_parse_nested(const struct nlattr *nest, nl_attr_cb cb, void *data);
 
-/* A table-filling parse: tb[type] = attribute (last wins), types > max skipped. */
+/* A table-filling parse: tb[0..max] zeroed, tb[type] = attribute (last wins), types > max skipped. */
 MUST_CHECK int nl_attr_parse_table(const void *p, size_t len, const struct nlattr **tb,
 				   uint16_t max);
 
@@ -143,10 +143,10 @@ MUST_CHECK int nl_read_events(struct nl_sock *s, nl_msg_cb cb, void *data);
 
 struct nl_link {
 	int ifindex;
-	unsigned flags;     /* IFF_* */
+	unsigned flags; /* IFF_* */
 	unsigned short type; /* ARPHRD_* */
 	char name[IFNAMSIZ];
-	char kind[NL_KIND_MAX];       /* IFLA_INFO_KIND, "" for hardware */
+	char kind[NL_KIND_MAX]; /* IFLA_INFO_KIND, "" for hardware */
 	char slave_kind[NL_KIND_MAX]; /* IFLA_INFO_SLAVE_KIND */
 	uint32_t mtu;
 	uint8_t addr[NL_ADDR_MAX];
@@ -156,23 +156,23 @@ struct nl_link {
 	uint8_t operstate; /* IF_OPER_* */
 	char alias[NL_ALIAS_MAX];
 	int master; /* IFLA_MASTER, 0 if none */
-	int link;   /* IFLA_LINK (lower device), 0 if none */
+	int link; /* IFLA_LINK (lower device), 0 if none */
 	int link_netnsid; /* IFLA_LINK_NETNSID, -1 if absent (lower is local) */
 	uint32_t gso_max_size, gso_max_segs, gro_max_size;
 	uint32_t gso_ipv4_max_size, gro_ipv4_max_size; /* 0 when the kernel lacks them */
 	uint32_t num_vf;
-	char parent_bus[32];  /* IFLA_PARENT_DEV_BUS_NAME ("pci"), "" if absent */
-	char parent_dev[64];  /* IFLA_PARENT_DEV_NAME ("0000:00:03.0") */
+	char parent_bus[32]; /* IFLA_PARENT_DEV_BUS_NAME ("pci"), "" if absent */
+	char parent_dev[64]; /* IFLA_PARENT_DEV_NAME ("0000:00:03.0") */
 };
 
 struct nl_addr {
 	int ifindex;
 	uint8_t family; /* AF_INET, AF_INET6 */
 	uint8_t prefixlen;
-	uint8_t scope;  /* RT_SCOPE_* */
+	uint8_t scope; /* RT_SCOPE_* */
 	uint32_t flags; /* IFA_F_* (IFA_FLAGS when present) */
-	uint8_t addr[16];  /* IFA_LOCAL for v4 when present, else IFA_ADDRESS */
-	uint8_t peer[16];  /* IFA_ADDRESS when it differs (point-to-point) */
+	uint8_t addr[16]; /* IFA_LOCAL for v4 when present, else IFA_ADDRESS */
+	uint8_t peer[16]; /* IFA_ADDRESS when it differs (point-to-point) */
 	bool has_peer;
 	char label[IFNAMSIZ];
 	uint32_t valid_lft, preferred_lft; /* IFA_CACHEINFO, 0xffffffff forever */
@@ -191,8 +191,8 @@ struct nl_route {
 	uint8_t family;
 	uint8_t dst_len, src_len;
 	uint8_t tos, protocol, scope, type; /* RTPROT_*, RT_SCOPE_*, RTN_* */
-	uint32_t table;  /* RTA_TABLE when present, else rtm_table */
-	uint32_t flags;  /* rtm_flags */
+	uint32_t table; /* RTA_TABLE when present, else rtm_table */
+	uint32_t flags; /* rtm_flags */
 	uint32_t priority; /* RTA_PRIORITY (metric) */
 	uint8_t dst[16], src[16], prefsrc[16];
 	bool has_dst, has_src, has_prefsrc;
@@ -222,7 +222,7 @@ struct nl_neigh {
 	int ifindex;
 	uint8_t family;
 	uint16_t state; /* NUD_* */
-	uint8_t flags;  /* NTF_* */
+	uint8_t flags; /* NTF_* */
 	uint8_t dst[16];
 	uint8_t lladdr[NL_ADDR_MAX];
 	uint8_t lladdr_len;
@@ -260,9 +260,20 @@ MUST_CHECK int nl_neigh_decode(const struct nlmsghdr *nlh, struct nl_neigh *out)
 
 /* Render an address of @family as text ("10.0.0.1", "fd00::1"); returns @out. */
 const char *nl_addr_ntop(uint8_t family, const uint8_t *addr, char *out, size_t n);
-/* iproute2's name of an ARPHRD type ("ether", "infiniband", "none", "loopback", ...). */
+/*
+ * The name vishvananda/netlink gives an ARPHRD type (upstream's
+ * dra.net/encapsulation: "ether", "infiniband", "none", "loopback", "ipip",
+ * "tunnel6", "void", ...); "unknown" for a type it has no name for.
+ */
 const char *nl_arphrd_name(unsigned short type);
-/* iproute2's name of an IF_OPER_* state ("up", "down", "unknown", "lowerlayerdown", ...). */
+/* As nl_arphrd_name, but upstream's exact text for unnamed types ("unknown823"); returns @out. */
+#define NL_ARPHRD_NAME_MAX 24
+const char *nl_arphrd_format(unsigned short type, char *out, size_t n);
+/*
+ * vishvananda/netlink's LinkOperState.String() of an IF_OPER_* state
+ * (upstream's dra.net/state): "unknown", "not-present", "down",
+ * "lower-layer-down", "testing", "dormant", "up"; "unknown" above IF_OPER_UP.
+ */
 const char *nl_operstate_name(uint8_t state);
 
 #endif

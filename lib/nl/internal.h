@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lib/nl private declarations: the socket object and the reply processor,
+ * a function over one received buffer so that tests and fuzzers can feed
+ * crafted replies (DUMP_INTR, wrong seq or port, NLMSG_ERROR with extack).
+ */
+#ifndef DRANET_NL_INTERNAL_H
+#define DRANET_NL_INTERNAL_H
+
+#include "nl/nl.h"
+
+/* Largest single message we grow the receive buffer to (MSG_PEEK|MSG_TRUNC). */
+#define NL_RECV_MAX (1u << 20)
+
+struct nl_sock {
+	int fd;
+	int protocol;
+	uint32_t portid; /* kernel-assigned nl_pid */
+	uint32_t seq;
+	uint8_t *rbuf;
+	size_t rbuf_size;
+};
+
+/* State of one request while its replies are processed. */
+struct nl_reply {
+	uint32_t seq, portid;
+	bool dump;
+	nl_msg_cb cb;
+	void *data;
+	char *extack; /* may be NULL */
+	size_t extack_len;
+	bool intr; /* a message of this dump carried NLM_F_DUMP_INTR */
+	unsigned n_msgs; /* data messages handed to cb */
+	unsigned n_skipped; /* messages of another seq or port */
+};
+
+/* nl_reply_process() results besides -errno. */
+enum {
+	NL_REPLY_MORE = 0, /* read another buffer */
+	NL_REPLY_DONE = 1, /* ack or NLMSG_DONE seen */
+	NL_REPLY_INTR = 2, /* NLMSG_DONE of an interrupted dump: restart it */
+};
+
+void nl_reply_init(struct nl_reply *r, uint32_t seq, uint32_t portid, bool dump, nl_msg_cb cb,
+		   void *data, char *extack, size_t extack_len);
+/*
+ * Process the messages of one received buffer [buf, buf + len). Messages of
+ * another seq or port are skipped (left over from an earlier request).
+ * Returns NL_REPLY_MORE, NL_REPLY_DONE, NL_REPLY_INTR, the kernel's -errno
+ * (extack text copied), the callback's -errno, or -EBADMSG for a malformed
+ * buffer.
+ */
+MUST_CHECK int nl_reply_process(struct nl_reply *r, const void *buf, size_t len);
+
+/* Copy NLMSGERR_ATTR_MSG of an NLMSG_ERROR or NLMSG_DONE message to @out. */
+void nl_extack_copy(const struct nlmsghdr *nlh, char *out, size_t n);
+
+#endif
