@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# dranet-driver (and `dranet` with only flags): every upstream flag is parsed
+# and checked; good flags reach "not built yet" (exit 2 with that message),
+# bad values are usage errors (exit 2 with the reason).
+set -eu
+DRANET=${DRANET:-build/dranet}
+DRANET=$(readlink -f "$DRANET")
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+ok() { echo "ok - $*"; }
+bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+# run WANT_STDERR_PATTERN DESC ARGS...: exit must be 2 and stderr match
+run() {
+	local pat=$1 desc=$2 rc=0
+	shift 2
+	"$DRANET" "$@" >/dev/null 2>"$TMP/e" || rc=$?
+	if [ "$rc" -eq 2 ] && grep -q -- "$pat" "$TMP/e"; then ok "$desc"; else
+		bad "$desc: exit $rc"; sed 's/^/#   /' "$TMP/e" | head -n 5
+	fi
+}
+NB="not built yet"
+run "$NB" "upstream DaemonSet command line" --v=4 --hostname-override=node-a
+run "$NB" "every upstream flag, Go syntax" -kubeconfig=/k -bind-address=:9177 \
+	-hostname-override=n -filter='attributes["dra.net/virtual"].BoolValue == false' \
+	-inventory-min-poll-interval=2s -inventory-max-poll-interval=1m30s \
+	-inventory-poll-burst=5 -v=4 -db-path= -move-ib-interfaces=false \
+	-cloud-provider-hint=GCE -profile-provider=none -webhook-url=unix:///run/w.sock \
+	-kubelet-root-dir=/var/lib/kubelet -feature-gates=DRAListTypeAttributes=true,PersistentResourceSliceAttributes=false \
+	-state-dir=/tmp/s -nri-socket=/run/nri.sock
+run "$NB" "GNU syntax" driver --bind-address '[::]:9177' --inventory-poll-burst 3 --move-ib-interfaces
+run "$NB" "dranet-driver name" dranet-driver --cloud-provider-hint=
+run "$NB" "klog flag accepted" --logtostderr=false --vmodule=x=2
+grep -q klog "$TMP/e" && ok "klog flag warned" || bad "no klog warning"
+run "unrecognized feature gate" "unknown feature gate" --feature-gates=Bogus=true
+run "missing bool value" "gate without value" --feature-gates=DRAListTypeAttributes
+run "invalid value" "gate with bad bool" --feature-gates=DRAListTypeAttributes=yes
+run "$NB" "AllAlpha" --feature-gates=AllAlpha=true
+run "bind-address" "bad bind address" --bind-address=9177
+run "bind-address" "unbracketed IPv6" --bind-address=::1:9177
+run "cloud-provider-hint" "hint is case-sensitive" --cloud-provider-hint=gce
+run "profile-provider" "bad profile provider" --profile-provider=aws
+run "webhook-url" "webhook provider needs a URL" --profile-provider=webhook
+run "webhook-url" "bad webhook URL" --webhook-url=ftp://x
+run "not a duration" "bad duration" --inventory-min-poll-interval=2
+run "not a count" "bad burst" --inventory-poll-burst=-1
+run "\^" "bad filter shows a caret" --filter='attributes["x"].StringValue =='
+run "empty hostname" "blank hostname" --hostname-override='  '
+run "usage" "unknown flag" --no-such-flag
+[ "$fails" -eq 0 ]
