@@ -3,8 +3,8 @@
 # tests/schema/slices.sh [BUILD_DIR]: the ResourceSlice documents lib/inventory
 # builds (a 300-device pool from test_slice, 3 slices) against the real
 # resource.k8s.io/v1 schema and the API's limits (tests/peers/k8s/validate-slice.mjs).
-# Mutated copies (129 devices in one slice, a v1beta1 "basic" wrapper, a 65-byte
-# string) must be rejected, so the check can fail. Ends with "N passed, N failed".
+# Mutated copies (129 devices in one slice, an int attribute as a string, no
+# driver, a 65-byte string, a bad device name) must be rejected, so the check can fail. Ends with "N passed, N failed".
 set -u
 O=${1:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,7 +48,8 @@ PY
 	fi
 }
 mutate too-many 's[0]["spec"]["devices"] += s[1]["spec"]["devices"][:1]'
-mutate basic-wrapper 'd = s[0]["spec"]["devices"][0]; d["basic"] = {"attributes": d.pop("attributes")}'
+mutate int-as-string 's[0]["spec"]["devices"][0]["attributes"]["dra.net/mtu"] = {"int": "1500"}'
+mutate no-driver 'del s[2]["spec"]["driver"]'
 mutate long-string 's[0]["spec"]["devices"][1]["attributes"]["dra.net/alias"] = {"string": "x" * 65}'
 mutate bad-name 's[0]["spec"]["devices"][0]["name"] = "Not_A_Label"'
 echo "schema: $pass passed, $fail failed"
