@@ -63,7 +63,7 @@ LIB_SRCS := $(sort $(wildcard lib/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o) $(GEN_SRCS:%.c=%.o)
 APP_SRCS := $(sort $(wildcard applets/*.c))
 APP_OBJS := $(APP_SRCS:%.c=$(O)/%.o)
-APPLET_NAMES := $(shell sed -n 's/^APPLET("\([^"]*\)".*/\1/p' applets/applets.def)
+APPLET_NAMES := $(shell sed -n 's/^APPLET."\([^"]*\)".*/\1/p' applets/applets.def)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
