@@ -69,30 +69,59 @@ enum json_print_flags {
 };
 
 /*
- * Append @v to @out with object keys sorted bytewise. Returns 0, -ENOMEM
- * (buf cap), or -EINVAL (a number that is not finite).
+ * Append @v to @out with object keys sorted bytewise; @v is not modified.
+ * No trailing newline. Compact: no whitespace at all. Pretty: two-space
+ * indent, one member or element per line, "key": value, empty containers
+ * as {} and [] (the layout of Go's json.MarshalIndent(v, "", "  ")).
+ * Strings are escaped per RFC 8259: '"', '\\', \b \f \n \r \t, other
+ * control bytes and DEL as \u00XX; valid UTF-8 passes through unchanged.
+ * Numbers print as their text: the literal as parsed, or the exact decimal
+ * of json_new_int() (int64 round-trips exactly; see json.c).
+ * Returns 0, -ENOMEM (buf cap or malloc), or -EINVAL (a string or key that
+ * is not valid UTF-8, or a number that is not finite).
  */
 MUST_CHECK int json_print(const struct json *v, unsigned flags, struct buf *out);
 /*
  * Append @v as a YAML block document (keys sorted, two-space indent,
  * strings quoted whenever a plain scalar would change type or meaning:
  * "true", "123", "", ":"...). Parsing the YAML gives back the same tree.
+ * Layout as kubectl prints: list items ("- ") at their key's indent, empty
+ * map {} and empty list [], strings double-quoted (YAML escapes) unless
+ * plain is safe in YAML 1.1 and 1.2 (PyYAML, go-yaml), keys over 1000
+ * bytes in explicit "? key" form; ends with a newline. Returns as
+ * json_print().
  */
 MUST_CHECK int json_print_yaml(const struct json *v, struct buf *out);
+/* True when @s[0..n) is well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
+bool json_is_utf8(const char *s, size_t n);
 
 /* ------------------------------------------------------------- parsing */
 
-/* Where and why a parse or decode failed: "routes[1].gateway: expected a string". */
+/*
+ * Where and why a parse or decode failed: path "routes[1].gateway", msg
+ * "expected string, got number" (json_err_format() joins them as
+ * "routes[1].gateway: expected string, got number"). path is "" for the
+ * top level and for syntax errors; both are truncated to fit, never
+ * overflowed.
+ */
 struct json_err {
 	char path[256];
 	char msg[256];
-	size_t offset; /* byte offset in the text for syntax errors */
+	size_t offset; /* byte offset in the text of a json_parse() error */
 };
+
+/* "path: msg" (or just msg when path is empty) into @buf; returns @buf. */
+const char *json_err_format(const struct json_err *err, char *buf, size_t size);
 
 /*
  * Parse @len bytes of @text (need not be NUL-terminated). On success *out
- * is a tree owned by the caller. Returns 0, -EBADMSG (syntax, duplicate key,
- * too deep; err says where), -EMSGSIZE (over JSON_TEXT_MAX) or -ENOMEM.
+ * is a tree owned by the caller. Strict RFC 8259: one value, whitespace
+ * around it only (no BOM, no trailing garbage), no duplicate keys, depth
+ * at most JSON_DEPTH_MAX, strings valid UTF-8 without raw control bytes,
+ * \u escapes with paired surrogates and never \u0000, numbers in RFC 8259
+ * grammar (at most 63 bytes) that are finite as doubles. Returns 0,
+ * -EBADMSG (err: offset of a syntax error, path of a duplicate key),
+ * -EMSGSIZE (over JSON_TEXT_MAX; nothing parsed) or -ENOMEM. @err may be NULL.
  */
 MUST_CHECK int json_parse(const char *text, size_t len, struct json **out, struct json_err *err);
 
@@ -110,7 +139,106 @@ const char *json_key(const struct json *member);
 /* Scalar values; each returns -EINVAL when the type does not match. */
 MUST_CHECK int json_get_string(const struct json *v, const char **out);
 MUST_CHECK int json_get_bool(const struct json *v, bool *out);
-/* Integral numbers only (1.5 or 1e400 are -ERANGE), as JSON writers emit them. */
+/*
+ * Integer literals only, exact over the whole int64 range: "-9223372036854775808"
+ * is fine, "9223372036854775808", 1.5, 1.0 and 1e2 are -ERANGE (as Go's
+ * encoding/json refuses them for an int field).
+ */
 MUST_CHECK int json_get_int(const struct json *v, int64_t *out);
+
+/* ---------------------------------------------------- strict decoding */
+
+/*
+ * Table-driven decoding of an object into a C struct, strict like
+ * sigs.k8s.io/json's UnmarshalStrict: member names match case-sensitively,
+ * an unknown member, a wrong type or an out-of-range integer is an error
+ * naming the path in Go/K8s style ("routes[1].gateway: expected string, got
+ * number", "interface.mtuu: unknown field"). A JSON null counts as absent
+ * (Go leaves the field alone). Strings and arrays are allocated in the
+ * caller's arena; a JSON_FK_RAW field borrows the subtree (valid while the
+ * tree lives). Recursion follows the schema, never the input.
+ *
+ * Example:
+ *	struct route { const char *dst, *gw; bool has_gw; };
+ *	static const struct json_field route_fields[] = {
+ *		JSON_FIELD(struct route, dst, "destination", JSON_FK_STRING, .flags = JSON_F_REQUIRED),
+ *		JSON_FIELD(struct route, gw, "gateway", JSON_FK_STRING, JSON_HAS(struct route, has_gw)),
+ *	};
+ *	static const struct json_schema route_schema = JSON_SCHEMA(struct route, route_fields);
+ */
+enum json_fkind {
+	JSON_FK_STRING, /* const char * (arena copy) */
+	JSON_FK_BOOL, /* bool */
+	JSON_FK_INT64, /* int64_t */
+	JSON_FK_INT32, /* int32_t */
+	JSON_FK_UINT8, /* uint8_t */
+	JSON_FK_UINT32, /* uint32_t */
+	JSON_FK_OBJECT, /* struct of schema @sub embedded at @off */
+	JSON_FK_ARRAY_OBJECT, /* pointer to @sub->size elements; size_t count at @count_off */
+	JSON_FK_ARRAY_STRING, /* const char **; count at @count_off */
+	JSON_FK_ARRAY_INT64, /* int64_t *; count at @count_off */
+	JSON_FK_MAP_STRING, /* struct json_kv_str *; count at @count_off (document order) */
+	JSON_FK_MAP_BOOL, /* struct json_kv_bool *; count at @count_off (document order) */
+	JSON_FK_RAW, /* const struct json * borrowed from the tree (any type) */
+};
+
+enum json_field_flags {
+	JSON_F_REQUIRED = 1 << 0, /* absent or null: "<path>: required field is missing" */
+	JSON_F_RANGE = 1 << 1, /* integers: value must be in [@min, @max] */
+};
+
+struct json_schema;
+
+struct json_field {
+	const char *name;
+	enum json_fkind kind;
+	size_t off;
+	const struct json_schema *sub; /* JSON_FK_OBJECT, JSON_FK_ARRAY_OBJECT */
+	size_t count_off; /* JSON_FK_ARRAY_*, JSON_FK_MAP_*: a size_t */
+	/* 1 + offset of a bool set when the member is present and not null; 0: none */
+	size_t has_off;
+	unsigned flags;
+	int64_t min, max; /* with JSON_F_RANGE */
+};
+
+struct json_schema {
+	const char *type_name; /* for messages: "expected object" is about this type */
+	size_t size; /* sizeof the struct */
+	const struct json_field *fields;
+	size_t n_fields;
+};
+
+struct json_kv_str {
+	const char *key, *value;
+};
+
+struct json_kv_bool {
+	const char *key;
+	bool value;
+};
+
+#define JSON_FIELD(st, member, jname, fkind, ...)                                                  \
+	{                                                                                          \
+		.name = (jname), .kind = (fkind), .off = offsetof(st, member), __VA_ARGS__         \
+	}
+#define JSON_COUNT(st, member) .count_off = offsetof(st, member)
+#define JSON_HAS(st, member) .has_off = offsetof(st, member) + 1
+#define JSON_SCHEMA(st, fields_)                                                                   \
+	{                                                                                          \
+		.type_name = #st, .size = sizeof(st), .fields = (fields_),                         \
+		.n_fields = ARRAY_SIZE(fields_)                                                    \
+	}
+
+/*
+ * Decode object @v into @out (a struct of @s->size bytes, zeroed first).
+ * Returns 0, -EBADMSG (input does not match; err says where and why),
+ * -ENOMEM (arena cap) or -EINVAL (a broken schema). An unknown field does
+ * not stop decoding: the rest of @out is still filled (upstream's strict
+ * mode returns the known fields too), err holds the first unknown field and
+ * the result is -EBADMSG. Any other error stops at once; @out is then
+ * partially filled. @err may be NULL.
+ */
+MUST_CHECK int json_decode(const struct json *v, const struct json_schema *s, void *out,
+			   struct arena *a, struct json_err *err);
 
 #endif
