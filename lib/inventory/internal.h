@@ -13,21 +13,41 @@
 
 #include "base/base.h"
 #include "inventory/inventory.h"
+#include "nl/nl.h"
 
 /* ------------------------------------------------------------- pcidb.c */
 
 /*
- * NOTE for the pcidb.c owner: this section was re-typed from
- * pcinames_gen.py by the scan.c engineer after an accidental overwrite of
- * this file at 04:57; please check it against what you had.
- *
- * The embedded PCI name table (build/gen/pcinames.c, pcinames_gen.py):
- * zlib-compressed "vvvv Name" / "\tdddd Name" lines.
+ * The PCI name table compiled into the binary (build/gen/pcinames.c, made
+ * by lib/inventory/pcinames_gen.py from Debian's pci.ids): a pci.ids text
+ * reduced to vendor lines "vvvv Name" and device lines "\tdddd Name"
+ * (comments, subsystems and classes dropped), zlib-compressed. pcidb.c
+ * inflates it on first lookup and parses it like a host pci.ids.
  */
-extern const char inv_pcinames_version[];
-extern const size_t inv_pcinames_len;
-extern const size_t inv_pcinames_z_len;
+extern const char inv_pcinames_version[]; /* its "Version:" line value */
+extern const size_t inv_pcinames_len; /* inflated bytes */
+extern const size_t inv_pcinames_z_len; /* compressed bytes */
 extern const unsigned char inv_pcinames_z[];
+
+/* Vendor and device names parsed from one pci.ids text (in an arena). */
+struct inv_pcidb_table;
+
+/*
+ * Parse pci.ids @text (not NUL-terminated, at most INV_PCIDB_FILE_MAX
+ * bytes) into *out, allocated in @a: vendor lines "vvvv  Name", device
+ * lines "\tdddd  Name" (hex IDs in any case, then spaces or tabs, then a
+ * non-empty printable UTF-8 name kept as it is), CRLF tolerated. Comments,
+ * subsystem lines ("\t\t..."), the "C" class section and malformed lines
+ * are skipped (so are the devices under a malformed vendor line); of
+ * repeated IDs the last wins (a map, as jaypipes/pcidb). 0, -EMSGSIZE,
+ * -ENOMEM or -EINVAL. Fuzzed by tests/fuzz/fuzz_pci_ids.c.
+ */
+MUST_CHECK int inv_pcidb_table_parse(const void *text, size_t len, struct arena *a,
+				     struct inv_pcidb_table **out);
+/* Lookups in a parsed table; NULL when unknown. Borrowed, valid while @a lives. */
+const char *inv_pcidb_table_vendor(const struct inv_pcidb_table *t, uint16_t vendor);
+const char *inv_pcidb_table_device(const struct inv_pcidb_table *t, uint16_t vendor,
+				   uint16_t device);
 
 /* ------------------------------------------------- scan: warnings (sysfs.c) */
 

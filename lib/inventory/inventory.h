@@ -97,16 +97,33 @@ MUST_CHECK int inv_attr_set_list(struct inv_device *d, struct arena *a, const ch
 /*
  * Upstream's device names (upstream.md §2.3): "pci-" + BDF with ':' and '.'
  * turned into '-'; an interface name that is a DNS-1123 label as it is;
- * else "net-" + lowercase unpadded base32 of the name. Return the length,
- * -EMSGSIZE when @out is too small, -EINVAL for an empty or bad input.
+ * else "net-" + lowercase unpadded base32 of the name. Write the name
+ * NUL-terminated and return its length; -EMSGSIZE when @out (@n bytes) is
+ * too small, -EINVAL for a NULL or empty input or a @bdf that
+ * inv_pci_parse rejects (the BDF is normalized first, so "00:04.0" gives
+ * "pci-0000-00-04-0"). Upstream returns "" for an empty ifname; we refuse.
  */
 MUST_CHECK int inv_name_pci(const char *bdf, char *out, size_t n);
 MUST_CHECK int inv_name_ifname(const char *ifname, char *out, size_t n);
+/* RFC 1123 label as k8s checks it: [a-z0-9-], alphanumeric at both ends, 1..63 bytes. */
 bool inv_is_dns_label(const char *s);
 
 /*
- * Make the names of @devs unique (deterministic tie-break, documented in
- * docs/compatibility.md): called once per scan after naming.
+ * Make the names (d->name) of @devs unique DNS labels; called once per scan
+ * after naming (docs/compatibility.md "Device names" has the rule). Of
+ * devices sharing a name, the one upstream would give it keeps it: a PCI
+ * function's "pci-<bdf>" first, then a verbatim interface name, then a
+ * "net-<base32>" one, then any other; ties by (pci, ifname) bytewise,
+ * NULL first, so never by dump order. The others, and any device whose
+ * name is not a DNS label (NULL, too long), get in that order:
+ *   - a further netdev of one PCI function: "pci-<bdf>-<ifname>" (ifname
+ *     in base32 when it is not a label);
+ *   - an interface whose verbatim name was taken: "net-<base32(ifname)>";
+ *   - else, or when that is taken too: the old name's [a-z0-9-] prefix
+ *     (at most 54 bytes; "dev" when empty) + "-" + 8 hex digits of FNV-1a
+ *     over (pci, ifname, old name, probe number), probing on.
+ * Renamed devices' names are allocated in @a. Returns the number of
+ * renamed devices, -ENOMEM, -EINVAL, or -EEXIST after 4096 taken probes.
  */
 MUST_CHECK int inv_names_dedupe(struct inv_device *devs, size_t n, struct arena *a);
 
@@ -115,39 +132,68 @@ MUST_CHECK int inv_names_dedupe(struct inv_device *devs, size_t n, struct arena 
 #define INV_BDF_LEN 12 /* "0000:8a:00.0" */
 
 /*
- * Parse a PCI address "[dddd:]bb:dd.f" (hex, whole string) and write it
- * normalized with a 4-digit domain, lowercase, into @out (INV_BDF_LEN + 1).
- * 0 or -EINVAL.
+ * Parse a PCI address "[dddd:]bb:dd.f" (hex digits in any case, exactly
+ * that many, the whole string: upstream's pciAddressRegex) and write it
+ * normalized with a 4-digit domain ("0000" when absent), lowercase, into
+ * @out (INV_BDF_LEN + 1 bytes). 0 or -EINVAL.
  */
 MUST_CHECK int inv_pci_parse(const char *s, char *out);
 /*
- * The deepest path component of a sysfs device path that is a PCI address
- * ("/sys/devices/pci0000:00/0000:00:04.0/virtio1/net/eth0" → "0000:00:04.0").
- * 0, or -ENOENT when there is none.
+ * The deepest '/'-separated component of a sysfs device path that is a PCI
+ * address, normalized ("/sys/devices/pci0000:00/0000:00:04.0/virtio1/net/eth0"
+ * → "0000:00:04.0"; "pci0000:00" is not one). 0, -ENOENT when there is
+ * none, -EINVAL for NULL arguments.
  */
 MUST_CHECK int inv_pci_from_path(const char *path, char *out);
 
 /* --------------------------------------------------------------- pcidb.c */
 
 /*
- * PCI vendor and device names. Sources in order: $PCIDB_PATH (as upstream),
- * a host pci.ids (/usr/share/hwdata/pci.ids, /usr/share/misc/pci.ids, and
- * their .gz forms, under the sysfs root's filesystem root), else the table
- * compiled into the binary from Debian's pci.ids. Names are inflated on
- * first use.
+ * PCI vendor and device names. Sources in order: @pcidb_path ($PCIDB_PATH,
+ * as upstream; not under @root), then a host pci.ids under @root ("" or
+ * NULL = "/"): /usr/share/hwdata/pci.ids, /usr/share/misc/pci.ids and their
+ * .gz forms (jaypipes/pcidb's order), else the table compiled into the
+ * binary from Debian's pci.ids. A file is plain or gzip by its first two
+ * bytes. A source that cannot be used (missing PCIDB_PATH, unreadable,
+ * over INV_PCIDB_FILE_MAX, bad gzip, no vendor line) is skipped and the
+ * first such is kept as inv_pcidb_warning() (a missing host file is not
+ * noted). Upstream instead uses $PCIDB_PATH alone and, when it does not
+ * open, publishes no PCI device at all. Files are parsed at open; the
+ * compiled-in table is inflated on the first lookup. Not thread-safe, not
+ * even lookups. 0 or -ENOMEM, -EINVAL.
  */
+#define INV_PCIDB_FILE_MAX (16u << 20) /* pci.ids is 1.3 MB in 2023; text after gunzip too */
+#define INV_PCIDB_MEM_MAX (64u << 20) /* the db's arena: names + 8 bytes per entry */
+
 struct inv_pcidb;
 
-MUST_CHECK int inv_pcidb_open(const char *pcidb_path, struct inv_pcidb **out);
+MUST_CHECK int inv_pcidb_open(const char *root, const char *pcidb_path, struct inv_pcidb **out);
 void inv_pcidb_free(struct inv_pcidb *db);
-/* Which source is in use ("embedded", or a path) and its version line if any. */
-const char *inv_pcidb_source(const struct inv_pcidb *db);
 /*
- * Names for @vendor:@device; NULL when unknown (the caller applies
- * upstream's fallback). Borrowed, valid while @db lives.
+ * Which source is in use, for logs: "embedded (pci.ids 2023.04.10)" or
+ * "/usr/share/misc/pci.ids (pci.ids 2023.04.10)".
+ */
+const char *inv_pcidb_source(const struct inv_pcidb *db);
+/* The first source skipped and why ("PCIDB_PATH /x: No such file or directory"), or NULL. */
+const char *inv_pcidb_warning(const struct inv_pcidb *db);
+/*
+ * Names for @vendor:@device; NULL when unknown. Borrowed, valid while @db
+ * lives.
  */
 const char *inv_pcidb_vendor(const struct inv_pcidb *db, uint16_t vendor);
 const char *inv_pcidb_device(const struct inv_pcidb *db, uint16_t vendor, uint16_t device);
+
+/*
+ * Upstream's fallback (ghw 0.20 findPCIVendor/findPCIProduct): an ID
+ * missing from the database gets the name "unknown", so dra.net/pciVendor
+ * and dra.net/pciDevice are always set on a PCI device (and a device ID
+ * is "unknown" whenever its vendor is). dra.net/pciSubsystem is the
+ * subsystem device ID as 4 lowercase hex digits (modalias "sd" field),
+ * never a name. These two never return NULL.
+ */
+#define INV_PCI_UNKNOWN "unknown"
+const char *inv_pcidb_vendor_name(const struct inv_pcidb *db, uint16_t vendor);
+const char *inv_pcidb_device_name(const struct inv_pcidb *db, uint16_t vendor, uint16_t device);
 
 /* ---------------------------------------------------------------- scan.c */
 
