@@ -25,7 +25,7 @@ n addr add 2001:db8:1::1/64 dev va0 nodad
 n addr add 169.254.7.7/16 dev va0 # link-local: never published
 n link set va0 up
 n link set vb0 down
-# A default route through vc0: vc0 is the uplink.
+# A default route through vc0: vc0 is the uplink, its peer vd0 its lower device.
 n link add vc0 type veth peer name vd0
 n addr add 10.2.0.2/24 dev vc0
 n link set vc0 up
@@ -143,7 +143,9 @@ def published(n):
 check(published("br0") is False and "bridge" in reason("br0"), "br0 excluded: %r" % reason("br0"))
 check(published("ve0") is False and "br0" in reason("ve0"), "ve0 excluded: %r" % reason("ve0"))
 check(published("vc0") is False and "uplink" in reason("vc0"), "vc0 excluded: %r" % reason("vc0"))
-for n in ("va0", "vb0", "vd0", "vf0", "vg0", "vh0", "mv0"):
+# the uplink's veth peer is its lower device: moving it would cut the uplink too
+check(published("vd0") is False and "uplink vc0" in reason("vd0"), "vd0 excluded: %r" % reason("vd0"))
+for n in ("va0", "vb0", "vf0", "vg0", "vh0", "mv0"):
     check(published(n) is True and "reason" not in by_name.get(n, {}), "%s published" % n)
 # the 64-byte cap really cut something on va0
 check(by_name["va0"]["attributes"]["dra.net/ipv4"]["string"].count(",") < 5, "va0 ipv4 truncated at 64 bytes")
