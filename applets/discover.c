@@ -349,7 +349,12 @@ static int parse_flags(int argc, char **argv, struct discover_opts *o)
 	opterr = 1;
 	for (;;) {
 		idx = -1;
-		c = getopt_long_only(argc, argv, "o:v:", long_opts, &idx);
+		/*
+		 * No short options: -o and -v are one-letter long options. musl
+		 * finds "-o=json" ambiguous when 'o' is also a short option and
+		 * then reads it as -o with the argument "=json".
+		 */
+		c = getopt_long_only(argc, argv, "", long_opts, &idx);
 		if (c == -1)
 			break;
 		switch (c) {
