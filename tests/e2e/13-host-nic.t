@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The machine's own uplink, whatever it is: discovered in the host network
-# namespace (through --netns /proc/1/ns/net, so this also works under the
-# runner's unshare) with its PCI attributes, and excluded as the uplink.
+# namespace with its PCI attributes, and excluded as the uplink. Under the
+# runner's `unshare -n -m` the host namespace is the one of our outermost
+# readable ancestor (pid 1 may be out of reach in a sandbox): discover looks
+# there with --netns /proc/PID/ns/net, the oracle with nsenter -t PID -n -m.
 # Read-only: nothing in the host namespace is changed.
 set -eu
 DRANET=${DRANET:-build/dranet}
 DRANET=$(readlink -f "$DRANET")
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-host() { nsenter -t 1 -n -m -- "$@"; }
+ppid_of() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f2; }
+hp=$$
+while pp=$(ppid_of "$hp") && [ "$pp" -gt 1 ] && readlink "/proc/$pp/ns/net" >/dev/null 2>&1; do
+	hp=$pp
+done
+echo "# host namespaces: those of pid $hp ($(cat /proc/$hp/comm))"
+host() { nsenter -t "$hp" -n -m -- "$@"; }
 
 uplink=$(host ip -j route show default | /usr/bin/python3 -c '
 import json, sys
@@ -30,7 +38,7 @@ for f in vendor device subsystem_device numa_node; do
 	[ -n "$bdf" ] && echo "$f=$(host cat /sys/bus/pci/devices/$bdf/$f 2>/dev/null)"
 done >>"$TMP/sys"
 
-PCIDB_PATH=$PCIIDS "$DRANET" discover -o json --all --netns /proc/1/ns/net >"$TMP/out.json"
+PCIDB_PATH=$PCIIDS "$DRANET" discover -o json --all --netns "/proc/$hp/ns/net" >"$TMP/out.json"
 
 /usr/bin/python3 - "$TMP/out.json" "$TMP/sys" "$uplink" "$devpath" "${bdf:-}" "$PCIIDS" <<'PY'
 import json, sys
