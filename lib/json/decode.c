@@ -151,7 +151,7 @@ static int decode_array(struct dec *d, const cJSON *c, const struct json_field *
 		void *elem = v + i * size;
 
 		if (f->kind == JSON_FK_ARRAY_OBJECT)
-			ret = cJSON_IsNull(e) ? 0 : decode_object(d, e, f->sub, elem);
+			ret = decode_object(d, e, f->sub, elem);
 		else if (f->kind == JSON_FK_ARRAY_STRING)
 			ret = decode_string(d, e, elem);
 		else if (!cJSON_IsNull(e))
@@ -276,11 +276,12 @@ static int decode_object(struct dec *d, const cJSON *o, const struct json_schema
 
 	if (!s || !s->fields || !s->size)
 		return -EINVAL;
-	if (!cJSON_IsObject(o))
+	/* A null array element decodes as {} so required fields are still checked. */
+	if (!cJSON_IsObject(o) && !cJSON_IsNull(o))
 		return type_error(d, "object", o);
 	memset(out, 0, s->size);
 	/* Members in document order, so the first error is the first in the text. */
-	for (m = o->child; m; m = m->next) {
+	for (m = cJSON_IsObject(o) ? o->child : NULL; m; m = m->next) {
 		const struct json_field *f = find_field(s, m->string);
 		size_t old = path_push(d, m->string, 0);
 		int ret;
@@ -308,7 +309,7 @@ static int decode_object(struct dec *d, const cJSON *o, const struct json_schema
 	for (size_t i = 0; i < s->n_fields; i++) {
 		const struct json_field *f = &s->fields[i];
 
-		m = cJSON_GetObjectItemCaseSensitive(o, f->name);
+		m = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, f->name) : NULL;
 		if ((f->flags & JSON_F_REQUIRED) && (!m || cJSON_IsNull(m))) {
 			size_t old = path_push(d, f->name, 0);
 

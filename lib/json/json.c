@@ -353,6 +353,13 @@ const struct json *json_at(const struct json *v, size_t i)
 	return js((cJSON *)k);
 }
 
+const struct json *json_next(const struct json *v)
+{
+	const cJSON *c = ccj(v);
+
+	return c ? js(c->next) : NULL;
+}
+
 const char *json_key(const struct json *member)
 {
 	const cJSON *c = ccj(member);
@@ -392,7 +399,8 @@ int json_get_int(const struct json *v, int64_t *out)
 		/* Not made by us (cannot happen through this API): the double. */
 		double d = c->valuedouble;
 
-		if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) || d != floor(d))
+		if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) ||
+		    d != (double)(int64_t)d)
 			return -ERANGE;
 		*out = (int64_t)d;
 		return 0;

@@ -134,6 +134,12 @@ const struct json *json_get(const struct json *obj, const char *key);
 size_t json_count(const struct json *v);
 /* Array element or object member by position (objects keep document order). */
 const struct json *json_at(const struct json *v, size_t i);
+/*
+ * The next element or member after @v in its container, or NULL: with
+ * json_at(v, 0) it walks a container in O(n) where json_at(v, i) in a loop
+ * is O(n^2).
+ */
+const struct json *json_next(const struct json *v);
 /* The key of an object member returned by json_at(). */
 const char *json_key(const struct json *member);
 /* Scalar values; each returns -EINVAL when the type does not match. */
@@ -153,8 +159,10 @@ MUST_CHECK int json_get_int(const struct json *v, int64_t *out);
  * sigs.k8s.io/json's UnmarshalStrict: member names match case-sensitively,
  * an unknown member, a wrong type or an out-of-range integer is an error
  * naming the path in Go/K8s style ("routes[1].gateway: expected string, got
- * number", "interface.mtuu: unknown field"). A JSON null counts as absent
- * (Go leaves the field alone). Strings and arrays are allocated in the
+ * number", "interface.mtuu: unknown field"). A JSON null member counts as
+ * absent (Go leaves the field alone); a null element decodes as {} in an
+ * object array (required fields still apply), "" or 0 in a string or int
+ * array, false in a bool map. Strings and arrays are allocated in the
  * caller's arena; a JSON_FK_RAW field borrows the subtree (valid while the
  * tree lives). Recursion follows the schema, never the input.
  *

@@ -263,6 +263,9 @@ static void test_read_access(void)
 	CHECK_EQ(json_count(json_get(v, "s")), 0);
 	CHECK(json_at(json_get(v, "a"), 2) == NULL);
 	CHECK_STR(json_key(json_at(v, 2)), "n");
+	CHECK(json_next(json_at(v, 2)) == json_at(v, 3));
+	CHECK(json_next(json_at(v, 4)) == NULL);
+	CHECK(json_next(NULL) == NULL);
 	CHECK_STR(json_type_name(JSON_BOOL), "boolean");
 	CHECK_STR(json_type_name(JSON_OBJECT), "object");
 	json_free(v);
@@ -854,6 +857,8 @@ static void test_decode_errors(void)
 		  "routes[0].destination: required field is missing" },
 		{ "{\"routes\":[{\"destination\":null}]}",
 		  "routes[0].destination: required field is missing" },
+		{ "{\"routes\":[{\"destination\":\"a\"},null]}",
+		  "routes[1].destination: required field is missing" },
 		{ "{\"interface\":{\"mtu\":1.5}}", "interface.mtu: expected integer, got 1.5" },
 		{ "{\"interface\":{\"mtu\":\"1500\"}}",
 		  "interface.mtu: expected integer, got string" },
