@@ -51,16 +51,18 @@ print("%.2f %.2f" % (statistics.median(wall), statistics.median(cpu)))
 PY
 
 echo "discover: $(nproc) CPUs, kernel $(uname -r), $("$DRANET" --version 2>/dev/null | head -n1)"
-printf '%7s %12s %12s %12s %12s %10s %8s\n' links "ours ms" "ours cpu ms" "ip ms" "ip cpu ms" "us/link" "ours/ip"
+echo "ours = dranet discover -o json --all; table = the same as a table (no JSON tree); ip = ip -j -d addr show"
+printf '%7s %10s %12s %10s %10s %10s %9s %8s\n' links "ours ms" "ours cpu ms" "table ms" "ip ms" "ip cpu ms" "us/link" "ours/ip"
 first_links="" first_ms=""
 for n in $SIZES; do
 	grow "$n"
 	runs=$((n >= 4000 ? 7 : n >= 1000 ? 11 : 21))
 	read -r ours ours_cpu < <(/usr/bin/python3 "$TMP/time.py" "$runs" "$DRANET" discover -o json --all)
+	read -r table _ < <(/usr/bin/python3 "$TMP/time.py" "$runs" "$DRANET" discover --all)
 	read -r ipt ip_cpu < <(/usr/bin/python3 "$TMP/time.py" "$runs" ip -j -d addr show)
 	count=$(("$DRANET" discover -o json --all --filter '' | grep -c '"name"') || true)
-	awk -v n="$n" -v o="$ours" -v oc="$ours_cpu" -v i="$ipt" -v ic="$ip_cpu" 'BEGIN {
-		printf "%7d %12.2f %12.2f %12.2f %12.2f %10.1f %8.2f\n", n, o, oc, i, ic, o * 1000 / n, o / i }'
+	awk -v n="$n" -v o="$ours" -v oc="$ours_cpu" -v t="$table" -v i="$ipt" -v ic="$ip_cpu" 'BEGIN {
+		printf "%7d %10.2f %12.2f %10.2f %10.2f %10.2f %9.1f %8.2f\n", n, o, oc, t, i, ic, o * 1000 / n, o / i }'
 	[ "$count" -ge "$n" ] || echo "        (warning: only $count devices listed for $n links)"
 	if [ -z "$first_links" ]; then first_links=$n first_ms=$ours; fi
 	last_links=$n last_ms=$ours
