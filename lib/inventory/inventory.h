@@ -248,8 +248,10 @@ MUST_CHECK int inv_scan_link(struct inv *inv, struct arena *a, struct inv_scan *
 
 /*
  * Expressions: a CEL subset with CEL's grammar and precedence (literals,
- * ! - * / % + - < <= > >= == != in && || ?:, indexing, field selection,
- * has(), size(), startsWith/endsWith/contains/matches? no: see expr.c).
+ * lists, ! - * / % + - < <= > >= == != in && || ?:, indexing, field
+ * selection, has(), size(), startsWith/endsWith/contains). Other CEL
+ * features (matches, macros, map literals, conversions) are compile errors;
+ * docs/compatibility.md "Filter expressions" lists every difference.
  *
  * INV_EXPR_FILTER: upstream's --filter environment, one variable
  *   `attributes`: full attribute name → value with .StringValue,
@@ -274,9 +276,10 @@ struct inv_expr_err {
 };
 
 /*
- * Compile @src (allocated in @a). 0, -EINVAL with @err filled on a syntax
- * or type error, -ENOMEM. An expression nested deeper than 32 levels is a
- * syntax error (no recursion the input controls beyond that).
+ * Compile @src (NUL-terminated, at most 8192 bytes; the AST lives in @a).
+ * 0, -EINVAL with @err filled on a syntax or type error, -ENOMEM (@err says
+ * "out of memory"). An expression nested deeper than 32 levels is a syntax
+ * error (no recursion the input controls beyond that).
  */
 MUST_CHECK int inv_expr_compile(const char *src, enum inv_expr_mode mode, struct arena *a,
 				struct inv_expr **out, struct inv_expr_err *err);
@@ -284,7 +287,10 @@ MUST_CHECK int inv_expr_compile(const char *src, enum inv_expr_mode mode, struct
  * Evaluate against @d. Returns 1 (true), 0 (false or a non-bool result) or
  * -EINVAL with *why set to the evaluation error ("no such key:
  * dra.net/type", "division by zero"); CEL's error absorption applies
- * (false && error is false, true || error is true).
+ * (false && error is false, true || error is true). @a holds why strings
+ * and values built while evaluating (lists, concatenations); it may be
+ * NULL: then why is a static string and building a value fails with
+ * -ENOMEM (why "out of memory"), as it does at @a's cap.
  */
 MUST_CHECK int inv_expr_eval(const struct inv_expr *e, const struct inv_device *d,
 			     const char **why, struct arena *a);
