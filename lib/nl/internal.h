@@ -41,6 +41,13 @@ enum {
 	NL_REPLY_INTR = 2, /* NLMSG_DONE of an interrupted dump: restart it */
 };
 
+/*
+ * Wrap an open @fd (a netlink socket set up by nl_open, or in tests one end
+ * of a datagram socketpair playing the kernel) whose replies carry @portid.
+ * Owns @fd on success. 0 or -ENOMEM.
+ */
+MUST_CHECK int nl_sock_wrap(int fd, int protocol, uint32_t portid, struct nl_sock **out);
+
 void nl_reply_init(struct nl_reply *r, uint32_t seq, uint32_t portid, bool dump, nl_msg_cb cb,
 		   void *data, char *extack, size_t extack_len);
 /*

@@ -211,57 +211,69 @@ out_close_orig:
 	return fd >= 0 ? fd : err;
 }
 
-int nl_open(int protocol, const char *netns_path, struct nl_sock **out)
+int nl_sock_wrap(int fd, int protocol, uint32_t portid, struct nl_sock **out)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	socklen_t salen = sizeof(sa);
 	struct nl_sock *s;
-	int err;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->protocol = protocol;
 	s->rbuf_size = NL_RECV_SIZE;
 	s->rbuf = malloc(s->rbuf_size);
 	if (!s->rbuf) {
-		err = -ENOMEM;
-		goto out_free;
+		free(s);
+		return -ENOMEM;
 	}
-	s->fd = make_socket(protocol, netns_path);
-	if (s->fd < 0) {
-		err = s->fd;
-		goto out_free_buf;
-	}
-	err = set_opt(s->fd, NETLINK_EXT_ACK);
-	if (!err)
-		err = set_opt(s->fd, NETLINK_CAP_ACK);
-	if (err)
-		goto out_close;
-	/* Older kernels (< 4.20) lack strict checking; dumps then ignore filters. */
-	err = set_opt(s->fd, NETLINK_GET_STRICT_CHK);
-	if (err && err != -ENOPROTOOPT)
-		goto out_close;
-	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(s->fd, (struct sockaddr *)&sa, &salen) < 0) {
-		err = -errno;
-		goto out_close;
-	}
-	if (salen != sizeof(sa) || sa.nl_family != AF_NETLINK) {
-		err = -EINVAL;
-		goto out_close;
-	}
-	s->portid = sa.nl_pid;
+	s->fd = fd;
+	s->protocol = protocol;
+	s->portid = portid;
 	s->seq = (uint32_t)time_now_ns();
 	*out = s;
 	return 0;
-out_close:
-	close(s->fd);
-out_free_buf:
-	free(s->rbuf);
-out_free:
-	free(s);
+}
+
+/* Options, bind (the kernel picks our port) and connect to the kernel (port 0). */
+static int setup(int fd, uint32_t *portid)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	socklen_t salen = sizeof(sa);
+	int err;
+
+	err = set_opt(fd, NETLINK_EXT_ACK);
+	if (!err)
+		err = set_opt(fd, NETLINK_CAP_ACK);
+	if (err)
+		return err;
+	/* Older kernels (< 4.20) lack strict checking; dumps then ignore filters. */
+	err = set_opt(fd, NETLINK_GET_STRICT_CHK);
+	if (err && err != -ENOPROTOOPT)
+		return err;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) < 0 ||
+	    connect(fd, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+	if (salen != sizeof(sa) || sa.nl_family != AF_NETLINK)
+		return -EINVAL;
+	*portid = sa.nl_pid;
+	return 0;
+}
+
+int nl_open(int protocol, const char *netns_path, struct nl_sock **out)
+{
+	uint32_t portid = 0;
+	int fd, err;
+
+	*out = NULL;
+	fd = make_socket(protocol, netns_path);
+	if (fd < 0)
+		return fd;
+	err = setup(fd, &portid);
+	if (!err)
+		err = nl_sock_wrap(fd, protocol, portid, out);
+	if (err)
+		close(fd);
 	return err;
 }
 
@@ -313,7 +325,6 @@ static ssize_t recv_one(struct nl_sock *s, int flags)
 
 static int send_req(struct nl_sock *s, struct nlmsghdr *req, bool dump)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	ssize_t n;
 
 	req->nlmsg_seq = ++s->seq;
@@ -322,7 +333,7 @@ static int send_req(struct nl_sock *s, struct nlmsghdr *req, bool dump)
 	if (!dump)
 		req->nlmsg_flags |= NLM_F_ACK;
 	do
-		n = sendto(s->fd, req, req->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa));
+		n = send(s->fd, req, req->nlmsg_len, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
