@@ -357,8 +357,8 @@ static int finish_call(struct parser *p, struct xnode *n, struct xnode *recv, st
 /* has(e.f): a macro, the argument must be a field selection. */
 static int parse_has(struct parser *p, size_t col, unsigned depth, struct xnode **out)
 {
-	struct xnode *args[2], *n;
-	size_t nargs;
+	struct xnode *args[2] = { NULL, NULL }, *n = NULL;
+	size_t nargs = 0;
 	int ret = parse_args(p, depth, args, &nargs);
 
 	if (ret)
@@ -379,8 +379,8 @@ static int parse_has(struct parser *p, size_t col, unsigned depth, struct xnode 
 static int parse_global_call(struct parser *p, const struct tok *name, unsigned depth,
 			     struct xnode **out)
 {
-	struct xnode *args[2], *n;
-	size_t nargs;
+	struct xnode *args[2] = { NULL, NULL }, *n = NULL;
+	size_t nargs = 0;
 	enum xfn fn;
 	int ret;
 
@@ -408,7 +408,7 @@ static int parse_global_call(struct parser *p, const struct tok *name, unsigned 
 static int parse_ident(struct parser *p, unsigned depth, struct xnode **out)
 {
 	struct tok name = p->t;
-	struct xnode *n;
+	struct xnode *n = NULL;
 	const char *var = p->mode == INV_EXPR_FILTER ? "attributes" : "device";
 	int ret;
 
@@ -433,7 +433,7 @@ static int parse_ident(struct parser *p, unsigned depth, struct xnode **out)
 
 static int parse_list(struct parser *p, unsigned depth, struct xnode **out)
 {
-	struct xnode *n = node_new(p, X_LIST, p->t.col, NULL, NULL, NULL), *item;
+	struct xnode *n = node_new(p, X_LIST, p->t.col, NULL, NULL, NULL), *item = NULL;
 	size_t cap = 0;
 	int ret = advance(p);
 
@@ -533,9 +533,9 @@ static int parse_primary(struct parser *p, unsigned depth, struct xnode **out)
 /* ".name", ".name(args)" after a member. */
 static int parse_dot(struct parser *p, unsigned depth, struct xnode **np)
 {
-	struct xnode *args[2], *n;
+	struct xnode *args[2] = { NULL, NULL }, *n = NULL;
 	struct tok name;
-	size_t nargs;
+	size_t nargs = 0;
 	int ret = advance(p);
 
 	if (ret)
@@ -566,7 +566,7 @@ static int parse_dot(struct parser *p, unsigned depth, struct xnode **np)
 
 static int parse_member(struct parser *p, unsigned depth, struct xnode **out)
 {
-	struct xnode *n, *idx;
+	struct xnode *n = NULL, *idx = NULL;
 	size_t col;
 	int ret = parse_primary(p, depth, &n);
 
@@ -672,8 +672,8 @@ static int binary_prec(enum tk k, enum xop *op)
  */
 static int parse_binary(struct parser *p, int min_prec, unsigned depth, struct xnode **out)
 {
-	struct xnode *lhs, *rhs;
-	enum xop op;
+	struct xnode *lhs = NULL, *rhs = NULL;
+	enum xop op = X_OR;
 	int prec, ret = parse_unary(p, depth, &lhs);
 
 	while (!ret && (prec = binary_prec(p->t.k, &op)) >= min_prec) {
@@ -694,7 +694,7 @@ static int parse_binary(struct parser *p, int min_prec, unsigned depth, struct x
 /* Expr = ConditionalOr ["?" ConditionalOr ":" Expr] */
 static int parse_expr(struct parser *p, unsigned depth, struct xnode **out)
 {
-	struct xnode *c, *t, *f;
+	struct xnode *c = NULL, *t = NULL, *f = NULL;
 	size_t col;
 	int ret;
 

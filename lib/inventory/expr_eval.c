@@ -407,9 +407,9 @@ static int eval_in(struct ectx *c, const struct xval *x, const struct xval *y, b
 
 static int eval_relation(struct ectx *c, const struct xnode *n, struct xval *out)
 {
-	struct xval x, y;
-	bool unordered, r;
-	int cmp, ret = eval(c, n->a, &x);
+	struct xval x = { .k = XK_NULL }, y = { .k = XK_NULL };
+	bool unordered = false, r = false;
+	int cmp = 0, ret = eval(c, n->a, &x);
 
 	ret = ret ? ret : eval(c, n->b, &y);
 	if (ret)
@@ -546,7 +546,7 @@ static int eval_arith(struct ectx *c, const struct xnode *n, struct xval *out)
 	static const char *const names[] = {
 		[X_ADD] = "_+_", [X_SUB] = "_-_", [X_MUL] = "_*_", [X_DIV] = "_/_", [X_MOD] = "_%_"
 	};
-	struct xval x, y;
+	struct xval x = { .k = XK_NULL }, y = { .k = XK_NULL };
 	int ret = eval(c, n->a, &x);
 
 	ret = ret ? ret : eval(c, n->b, &y);
@@ -570,7 +570,7 @@ static int eval_arith(struct ectx *c, const struct xnode *n, struct xval *out)
 
 static int eval_select(struct ectx *c, const struct xnode *n, struct xval *out)
 {
-	struct xval m;
+	struct xval m = { .k = XK_NULL };
 	int ret = eval(c, n->a, &m);
 
 	if (ret)
@@ -604,7 +604,7 @@ static int list_get(struct ectx *c, const struct xval *l, const struct xval *i, 
 
 static int eval_index(struct ectx *c, const struct xnode *n, struct xval *out)
 {
-	struct xval m, k;
+	struct xval m = { .k = XK_NULL }, k = { .k = XK_NULL };
 	int ret = eval(c, n->a, &m);
 
 	ret = ret ? ret : eval(c, n->b, &k);
@@ -619,7 +619,7 @@ static int eval_index(struct ectx *c, const struct xnode *n, struct xval *out)
 
 static int eval_has(struct ectx *c, const struct xnode *n, struct xval *out)
 {
-	struct xval m;
+	struct xval m = { .k = XK_NULL };
 	int ret = eval(c, n->a, &m);
 
 	if (ret)
@@ -678,7 +678,7 @@ static bool str_fn(enum xfn fn, const struct xval *s, const struct xval *t)
 
 static int eval_call(struct ectx *c, const struct xnode *n, struct xval *out)
 {
-	struct xval x, y;
+	struct xval x = { .k = XK_NULL }, y = { .k = XK_NULL };
 	int ret = eval(c, n->a, &x);
 
 	if (ret)
@@ -699,7 +699,7 @@ static int eval_call(struct ectx *c, const struct xnode *n, struct xval *out)
 /* A logical operand: 1, 0, or <0 (an error, which && and || may absorb). */
 static int eval_bool(struct ectx *c, const struct xnode *n)
 {
-	struct xval v;
+	struct xval v = { .k = XK_NULL };
 	int ret = eval(c, n, &v);
 
 	if (ret)
@@ -833,7 +833,7 @@ int inv_expr_eval(const struct inv_expr *e, const struct inv_device *d, const ch
 		  struct arena *a)
 {
 	struct ectx c = { .d = d, .a = a };
-	struct xval v;
+	struct xval v = { .k = XK_NULL };
 	int ret = eval(&c, e->root, &v);
 
 	*why = NULL;
