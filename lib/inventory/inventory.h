@@ -122,8 +122,12 @@ bool inv_is_dns_label(const char *s);
  *   - else, or when that is taken too: the old name's [a-z0-9-] prefix
  *     (at most 54 bytes; "dev" when empty) + "-" + 8 hex digits of FNV-1a
  *     over (pci, ifname, old name, probe number), probing on.
- * Renamed devices' names are allocated in @a. Returns the number of
- * renamed devices, -ENOMEM, -EINVAL, or -EEXIST after 4096 taken probes.
+ * Renamed devices' names are allocated in @a. Give it the names the rules
+ * above give (not names an earlier dedupe returned): then the result
+ * depends only on the set of devices, so an incremental update that renames
+ * every device afresh and dedupes again agrees with a full scan. Returns
+ * the number of renamed devices, -ENOMEM, -EINVAL, or -EEXIST after 4096
+ * taken probes.
  */
 MUST_CHECK int inv_names_dedupe(struct inv_device *devs, size_t n, struct arena *a);
 
