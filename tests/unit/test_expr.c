@@ -58,7 +58,6 @@ static int run(const char *src, enum inv_expr_mode mode, const struct inv_device
 	int ret = inv_expr_compile(src, mode, a, &e, &err);
 
 	if (ret) {
-		fprintf(stderr, "  compile \"%s\": col %zu: %s\n", src, err.column, err.msg);
 		arena_free(a);
 		return -1000 + ret;
 	}
