@@ -36,8 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < n; i++)
 			assert(!isupper((unsigned char)node[i]));
 	}
-	(void)applet_parse_bool(s, &b);
-	(void)applet_parse_duration_ms(s, &ms);
+	if (applet_parse_bool(s, &b) == 0)
+		assert(strlen(s) >= 1 && strlen(s) <= 5);
+	if (applet_parse_duration_ms(s, &ms) == 0)
+		assert(ms <= (uint64_t)1e15);
 	if (applet_parse_verbosity(s, &v) == 0)
 		assert(v >= 0 && v <= 10);
 	free(s);
