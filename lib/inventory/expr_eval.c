@@ -90,8 +90,9 @@ static void split_key(const char *key, struct slice *dom, struct slice *id)
 
 static const struct inv_attr *attr_by_key(const struct inv_device *d, const char *k, size_t n)
 {
+	/* Our strings hold no NUL (the lexer refuses \000), so strncmp is exact. */
 	for (unsigned i = 0; i < d->n_attr; i++)
-		if (str_eq(d->attr[i].key, strlen(d->attr[i].key), k, n))
+		if (strncmp(d->attr[i].key, k, n) == 0 && d->attr[i].key[n] == '\0')
 			return &d->attr[i];
 	return NULL;
 }

@@ -600,8 +600,8 @@ static const char *const valid[] = {
 	"attributes[\"dra.net/virtual\"].BoolValue == false",
 	"(1 / attributes[\"divisor\"].IntValue) == 1",
 	"\"\\x41\\u00e9\" + r'raw' + '''tri''' == \"x\" ? [1, 2u, 3.5e1][0] in [1] : -0x10 < 5",
-	"has(attributes.foo.StringValue) || size(attributes) > 2 && "
-	"attributes[\"a\"].StringValue.startsWith(\"e\") // comment",
+	("has(attributes.foo.StringValue) || size(attributes) > 2 && "
+	 "attributes[\"a\"].StringValue.startsWith(\"e\") // comment"),
 };
 
 static const char *const valid_select[] = {
