@@ -73,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!p)
 		return 0;
 	memcpy(p, data, size);
-	(void)nl_attr_parse_payload(p, size, attr_cb, &st);
+	if (nl_attr_parse_payload(p, size, attr_cb, &st) < 0)
+		st.sum++;
 	if (nl_attr_parse_table(p, size, tb, 64) == 0) {
 		for (unsigned i = 0; i <= 64; i++)
 			if (tb[i] && nl_attr_validate(tb[i], NL_ATTR_STRZ) == 0)
