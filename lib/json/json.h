@@ -49,7 +49,11 @@ struct json *json_new_bool(bool v);
 struct json *json_new_null(void);
 void json_free(struct json *v);
 
-/* Add @val under @key (a later add of the same key replaces the value). 0 or -ENOMEM. */
+/*
+ * Add @val under @key (a later add of the same key replaces the value).
+ * 0, -ENOMEM, or -EINVAL (@obj is not an object / @arr not an array: @val
+ * freed; @val already in a tree: left alone).
+ */
 MUST_CHECK int json_obj_add(struct json *obj, const char *key, struct json *val);
 MUST_CHECK int json_obj_add_str(struct json *obj, const char *key, const char *s);
 MUST_CHECK int json_obj_add_int(struct json *obj, const char *key, int64_t v);
@@ -210,7 +214,7 @@ struct json_field {
 };
 
 struct json_schema {
-	const char *type_name; /* for messages: "expected object" is about this type */
+	const char *type_name; /* the C type ("struct route"), for the caller's logs */
 	size_t size; /* sizeof the struct */
 	const struct json_field *fields;
 	size_t n_fields;
