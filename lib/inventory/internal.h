@@ -161,4 +161,112 @@ MUST_CHECK int inv_sysfs_netdev_read(int sysfd, const char *ifname, struct inv_s
 MUST_CHECK int inv_sysfs_list_dir(int dirfd, const char *path, struct arena *a, const char ***out,
 				  size_t *n);
 
+/* ------------------------------------------------------ scan: rdma.c */
+
+/* One /sys/class/infiniband entry. */
+struct inv_rdma_dev {
+	const char *name; /* "mlx5_0" */
+	bool has_pci; /* its device link resolves to a PCI function */
+	char bdf[INV_BDF_LEN + 1];
+	bool has_guid; /* node_guid parsed */
+	uint8_t guid[8];
+};
+
+/* A GID table entry naming a netdev (ports/<p>/gid_attrs/ndevs/<i>). */
+struct inv_rdma_ndev {
+	const char *netdev;
+	const char *rdma;
+};
+
+struct inv_rdma {
+	struct inv_rdma_dev *dev; /* sorted by name */
+	size_t n_dev;
+	struct inv_rdma_ndev *ndev; /* sorted by netdev, then rdma name; unique */
+	size_t n_ndev;
+};
+
+/*
+ * Read every RDMA device of /sys/class/infiniband under @sysfd into @out
+ * (in @a): names, PCI functions, node GUIDs and the netdev names of their
+ * GID tables. An absent class directory is an empty result. 0 or -ENOMEM;
+ * unreadable entries are warnings.
+ */
+MUST_CHECK int inv_rdma_read(int sysfd, struct arena *a, struct inv_rdma *out, struct inv_warn *w);
+/*
+ * RoCE/iWARP (encapsulation ether): the first RDMA device (by name) whose
+ * GID table names exactly @netdev, or NULL. Never a substring match
+ * (upstream weakness 27).
+ */
+const char *inv_rdma_by_netdev(const struct inv_rdma *r, const char *netdev);
+/*
+ * IPoIB (encapsulation infiniband): the first RDMA device whose node GUID
+ * equals the last 8 bytes of the 20-byte hardware address @addr, or NULL.
+ */
+const char *inv_rdma_by_ipoib(const struct inv_rdma *r, const uint8_t *addr, size_t len);
+
+/* --------------------------------------------------- scan: exclude.c */
+
+/* A device a default route leaves by. */
+struct inv_uplink {
+	int ifindex;
+	uint8_t family; /* AF_INET, AF_INET6 */
+	uint32_t table;
+	uint32_t metric;
+};
+
+/*
+ * The uplinks (DESIGN.md "Never publish what cannot be moved"): among the
+ * unicast default routes (dst_len 0) of @routes in the tables a packet of
+ * this host can reach (main, and every table an FR_ACT_TO_TBL rule of
+ * @rules points to), per family and table those of the lowest metric,
+ * with every next hop of a multipath route and gateway-less ("dev")
+ * defaults included. Sorted by (ifindex, family, table), in @a.
+ * 0 or -ENOMEM.
+ */
+MUST_CHECK int inv_uplinks(const struct nl_route *routes, size_t n_routes,
+			   const struct nl_rule *rules, size_t n_rules, struct arena *a,
+			   struct inv_uplink **out, size_t *n);
+
+/*
+ * Why each link of @links (sorted by ifindex) must not be published, or
+ * NULL: reason[i] for links[i], strings static or in @a. In order of
+ * precedence: "loopback"; "ignored name" (upstream's cilium_net,
+ * cilium_host, docker0); "ipoib link, --move-ib-interfaces=false";
+ * "uplink of the default route (ipv4, metric 0)" (", table N" when not
+ * main); "lower device of uplink X" / "veth peer of uplink X" (IFLA_LINK
+ * chain of an uplink, same namespace only); "enslaved to X" (IFLA_MASTER;
+ * this covers everything whose master chain leads to an uplink);
+ * "bridge", "bond", "team", "openvswitch bridge". 0 or -ENOMEM.
+ */
+MUST_CHECK int inv_exclusions(const struct nl_link *const *links, size_t n,
+			      const struct inv_uplink *up, size_t n_up, bool move_ib,
+			      struct arena *a, const char **reason);
+
+/* ------------------------------------------------------ scan: scan.c */
+
+/* The netlink state a scan is built from (what inv_scan_all dumps). */
+struct inv_nl_state {
+	const struct nl_link *links;
+	size_t n_links;
+	const struct nl_addr *addrs;
+	size_t n_addrs;
+	const struct nl_route *routes; /* default routes suffice */
+	size_t n_routes;
+	const struct nl_rule *rules;
+	size_t n_rules;
+};
+
+/*
+ * What inv_scan_all does after its dumps: the scan of sysfs @sysfd (a
+ * directory fd of a /sys) and the netlink state @nl, with names from @db
+ * (may be NULL: "unknown"). For fixture tests with synthetic links; the
+ * result supports inv_scan_link only when made by inv_scan_all.
+ */
+MUST_CHECK int inv_scan_build(int sysfd, const struct inv_pcidb *db, const struct inv_opts *o,
+			      const struct inv_nl_state *nl, struct arena *a, struct inv_scan *out);
+
+/* Same devices (names, identity, exclusions, attributes in order)? */
+bool inv_device_equal(const struct inv_device *x, const struct inv_device *y);
+bool inv_scan_equal(const struct inv_scan *x, const struct inv_scan *y);
+
 #endif

@@ -219,6 +219,7 @@ struct inv_opts {
 };
 
 struct inv;
+struct inv_scan_ctx;
 
 /* Open sockets and databases once; later scans reuse them. */
 MUST_CHECK int inv_new(const struct inv_opts *o, struct inv **out);
@@ -230,6 +231,8 @@ struct inv_scan {
 	/* Non-fatal problems met during the scan (one line each), for --all and logs. */
 	const char **warnings;
 	size_t n_warnings;
+	/* Private (scan.c): the records inv_scan_link updates, in the scan's arena. */
+	struct inv_scan_ctx *ctx;
 };
 
 /*
