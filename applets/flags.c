@@ -17,8 +17,8 @@ void applet_klog_flag(const char *applet, const struct option *opts, int longind
 {
 	const char *name = longindex >= 0 ? opts[longindex].name : "?";
 
-	log_warn("klog flag accepted for compatibility and ignored", "applet=%s flag=--%s",
-		 applet, name);
+	log_warn("klog flag accepted for compatibility and ignored", "applet=%s flag=--%s", applet,
+		 name);
 }
 
 int applet_parse_bool(const char *arg, bool *out)
