@@ -70,6 +70,27 @@ expect 2 "--node of spaces" $D --node '   '
 expect 0 "--help" $D --help
 has o "usage: dranet-discover" "--help prints usage on stdout"
 
+expect 0 "--move-ib-interfaces=false" $D --move-ib-interfaces=false
+expect 2 "--move-ib-interfaces=maybe" $D --move-ib-interfaces=maybe
+
+# -o yaml is the same tree as -o json.
+expect 0 "-o yaml" $D -o yaml --all --filter ''
+cp "$TMP/o" "$TMP/y"
+expect 0 "-o json" $D -o json --all --filter ''
+if /usr/bin/python3 -c 'import json,sys,yaml; assert yaml.safe_load(open(sys.argv[1])) == json.load(open(sys.argv[2]))' "$TMP/y" "$TMP/o"; then
+	ok "-o yaml parses to the -o json tree"
+else bad "-o yaml differs from -o json"; fi
+
+# The tests-only sysfs root: --root DIR and DRANET_SYSFS_ROOT read the same fixture.
+FIX=$(pwd)/tests/data/sysfs/node1
+if [ -d "$FIX/sys" ]; then
+	expect 0 "--root fixture" $D -o json --all --root "$FIX"
+	cp "$TMP/o" "$TMP/r1"
+	expect 0 "DRANET_SYSFS_ROOT fixture" env DRANET_SYSFS_ROOT="$FIX" $D -o json --all
+	if cmp -s "$TMP/o" "$TMP/r1"; then ok "--root == DRANET_SYSFS_ROOT"; else bad "--root and DRANET_SYSFS_ROOT differ"; fi
+	if grep -q '"pci-0000-00-04-0"' "$TMP/o"; then ok "fixture PCI functions listed"; else bad "fixture not read"; fi
+fi
+
 # --select: a claim-style selector picks ca0 only (MTU 9000).
 expect 0 "--select mtu" $D -o json --filter '' --select 'device.attributes["dra.net"].mtu == 9000'
 if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [x["name"] for x in d]==["ca0"], d' "$TMP/o"; then
