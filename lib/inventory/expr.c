@@ -111,14 +111,20 @@ static bool is_num(enum xk k)
 
 static bool is_map(enum xk k)
 {
-	return k == XK_ATTRS || k == XK_DOMAINS || k == XK_DOMAIN || k == XK_EMPTYMAP ||
-	       k == XK_DEVICE;
+	return k == XK_ATTRS || k == XK_DOMAINS || k == XK_DOMAIN || k == XK_EMPTYMAP;
 }
 
 static int no_overload(struct parser *p, size_t col, const char *op, enum xk x, enum xk y)
 {
 	return expr_error(p->err, col, "no matching overload for '%s' applied to (%s, %s)", op,
 			  expr_kind_name(x), expr_kind_name(y));
+}
+
+/* The same for an operator or function of one operand. */
+static int no_overload1(struct parser *p, size_t col, const char *op, enum xk x)
+{
+	return expr_error(p->err, col, "no matching overload for '%s' applied to (%s)", op,
+			  expr_kind_name(x));
 }
 
 static const char *op_name(enum xop op)
@@ -163,7 +169,7 @@ static int check_in(struct parser *p, size_t col, enum xk x, enum xk y)
 {
 	if (y == XK_DYN || y == XK_LIST || y == XK_DOMAINS || y == XK_DOMAIN || y == XK_EMPTYMAP)
 		return 0;
-	if ((y == XK_ATTRS || y == XK_DEVICE) && (x == XK_STRING || x == XK_DYN))
+	if (y == XK_ATTRS && (x == XK_STRING || x == XK_DYN))
 		return 0;
 	return no_overload(p, col, "in", x, y);
 }
@@ -313,8 +319,8 @@ static int check_call(struct parser *p, struct xnode *n, struct xnode *recv, str
 	if (n->fn == F_SIZE) {
 		n->type = XK_INT;
 		if (t == XK_DYN || t == XK_STRING || t == XK_LIST || is_map(t))
-			return t == XK_DEVICE ? no_overload(p, n->col, "size", t, XK_NULL) : 0;
-		return no_overload(p, n->col, "size", t, XK_NULL);
+			return 0;
+		return no_overload1(p, n->col, "size", t);
 	}
 	n->type = XK_BOOL;
 	if ((t == XK_STRING || t == XK_DYN) && (n->b->type == XK_STRING || n->b->type == XK_DYN))
@@ -612,9 +618,9 @@ static int apply_unary(struct parser *p, enum xop op, size_t col, unsigned count
 	for (unsigned i = 0; i < count; i++) {
 		t = (*np)->type;
 		if (op == X_NOT && t != XK_BOOL && t != XK_DYN)
-			return no_overload(p, col, "!", t, XK_NULL);
+			return no_overload1(p, col, "!", t);
 		if (op == X_NEG && t != XK_INT && t != XK_DOUBLE && t != XK_DYN)
-			return no_overload(p, col, "-", t, XK_NULL);
+			return no_overload1(p, col, "-", t);
 		*np = node_new(p, op, col, *np, NULL, NULL);
 		if (!*np)
 			return node_fail(p);
@@ -708,7 +714,7 @@ static int parse_expr(struct parser *p, unsigned depth, struct xnode **out)
 	}
 	col = p->t.col;
 	if (c->type != XK_BOOL && c->type != XK_DYN)
-		return no_overload(p, col, "?:", c->type, XK_NULL);
+		return no_overload1(p, col, "?:", c->type);
 	ret = advance(p);
 	if (!ret)
 		ret = parse_binary(p, 1, depth + 1, &t);

@@ -60,6 +60,11 @@ static int no_overload(struct ectx *c, const char *op, enum xk x, enum xk y)
 		    expr_kind_name(y));
 }
 
+static int no_overload1(struct ectx *c, const char *op, enum xk x)
+{
+	return fail(c, "no such overload", "no such overload: %s(%s)", op, expr_kind_name(x));
+}
+
 /* Out of memory while building a value (a list, a concatenation). */
 static int no_memory(struct ectx *c)
 {
@@ -334,7 +339,8 @@ static int str_cmp(const struct xval *x, const struct xval *y)
 	return (x->s.n > y->s.n) - (x->s.n < y->s.n);
 }
 
-bool expr_val_eq(const struct xval *x, const struct xval *y)
+/* Heterogeneous equality (numbers compare by value across int/uint/double). */
+static bool val_eq(const struct xval *x, const struct xval *y)
 {
 	bool unordered;
 
@@ -362,7 +368,7 @@ bool expr_val_eq(const struct xval *x, const struct xval *y)
 		if (x->list.n != y->list.n)
 			return false;
 		for (size_t i = 0; i < x->list.n; i++)
-			if (!expr_val_eq(&x->list.p[i], &y->list.p[i]))
+			if (!val_eq(&x->list.p[i], &y->list.p[i]))
 				return false;
 		return true;
 	default:
@@ -395,11 +401,10 @@ static int eval_in(struct ectx *c, const struct xval *x, const struct xval *y, b
 	if (y->k == XK_LIST) {
 		*r = false;
 		for (size_t i = 0; i < y->list.n && !*r; i++)
-			*r = expr_val_eq(x, &y->list.p[i]);
+			*r = val_eq(x, &y->list.p[i]);
 		return 0;
 	}
-	if (y->k == XK_ATTRS || y->k == XK_DOMAINS || y->k == XK_DOMAIN || y->k == XK_EMPTYMAP ||
-	    y->k == XK_DEVICE) {
+	if (y->k == XK_ATTRS || y->k == XK_DOMAINS || y->k == XK_DOMAIN || y->k == XK_EMPTYMAP) {
 		*r = x->k == XK_STRING && map_has(c, y, x->s.p, x->s.n);
 		return 0;
 	}
@@ -419,7 +424,7 @@ static int eval_relation(struct ectx *c, const struct xnode *n, struct xval *out
 	switch (n->op) {
 	case X_EQ:
 	case X_NE:
-		out->b = expr_val_eq(&x, &y) == (n->op == X_EQ);
+		out->b = val_eq(&x, &y) == (n->op == X_EQ);
 		return 0;
 	case X_IN:
 		ret = eval_in(c, &x, &y, &r);
@@ -632,7 +637,7 @@ static int eval_has(struct ectx *c, const struct xnode *n, struct xval *out)
 		 m.k == XK_EMPTYMAP)
 		out->b = map_has(c, &m, n->name, strlen(n->name));
 	else
-		return no_overload(c, "has", m.k, XK_NULL);
+		return no_overload1(c, "has", m.k);
 	return 0;
 }
 
@@ -661,7 +666,7 @@ static int eval_size(struct ectx *c, const struct xval *x, struct xval *out)
 	}
 	if (map_size(c, x, &out->i) == 0)
 		return 0;
-	return no_overload(c, "size", x->k, XK_NULL);
+	return no_overload1(c, "size", x->k);
 }
 
 static bool str_fn(enum xfn fn, const struct xval *s, const struct xval *t)
@@ -698,7 +703,7 @@ static int eval_call(struct ectx *c, const struct xnode *n, struct xval *out)
 /* ------------------------------------------------------ logic and others */
 
 /* A logical operand: 1, 0, or <0 (an error, which && and || may absorb). */
-static int eval_bool(struct ectx *c, const struct xnode *n)
+static int eval_bool(struct ectx *c, const struct xnode *n, const char *op)
 {
 	struct xval v = { .k = XK_NULL };
 	int ret = eval(c, n, &v);
@@ -706,7 +711,7 @@ static int eval_bool(struct ectx *c, const struct xnode *n)
 	if (ret)
 		return ret;
 	if (v.k != XK_BOOL)
-		return no_overload(c, "bool", v.k, XK_NULL);
+		return no_overload1(c, op, v.k);
 	return v.b;
 }
 
@@ -718,7 +723,7 @@ static int eval_bool(struct ectx *c, const struct xnode *n)
 static int eval_logic(struct ectx *c, const struct xnode *n, struct xval *out)
 {
 	int decide = n->op == X_OR; /* the value that decides: true for ||, false for && */
-	int x = eval_bool(c, n->a), y;
+	int x = eval_bool(c, n->a, decide ? "_||_" : "_&&_"), y;
 	const char *why = c->why;
 
 	if (x == -ENOMEM)
@@ -727,7 +732,7 @@ static int eval_logic(struct ectx *c, const struct xnode *n, struct xval *out)
 		*out = (struct xval){ .k = XK_BOOL, .b = decide };
 		return 0;
 	}
-	y = eval_bool(c, n->b);
+	y = eval_bool(c, n->b, decide ? "_||_" : "_&&_");
 	if (y == -ENOMEM || y == decide) {
 		*out = (struct xval){ .k = XK_BOOL, .b = decide };
 		return y < 0 ? y : 0;
@@ -762,12 +767,12 @@ static int eval_unary(struct ectx *c, const struct xnode *n, struct xval *out)
 		out->d = -out->d;
 		return 0;
 	}
-	return no_overload(c, n->op == X_NOT ? "!_" : "-_", out->k, XK_NULL);
+	return no_overload1(c, n->op == X_NOT ? "!_" : "-_", out->k);
 }
 
 static int eval_cond(struct ectx *c, const struct xnode *n, struct xval *out)
 {
-	int x = eval_bool(c, n->a);
+	int x = eval_bool(c, n->a, "_?_:_");
 
 	if (x < 0)
 		return x;

@@ -186,7 +186,4 @@ struct inv_expr {
 	struct xnode *root;
 };
 
-/* Heterogeneous equality (numbers compare by value across int/uint/double). */
-bool expr_val_eq(const struct xval *x, const struct xval *y);
-
 #endif

@@ -381,6 +381,18 @@ static void test_select_mode(void)
 		 1);
 	CHECK_EQ(run("device.attributes.dra.ifName == \"x\"", S, &d, NULL), -EINVAL);
 	CHECK_EQ(run("device.allowMultipleAllocations", S, &d, NULL), 0);
+	/* Values typed only at run time: type errors are evaluation errors. */
+	CHECK_EQ(run("device.attributes[\"dra.net\"].ifName.size() == 4", S, &d, NULL), 1);
+	CHECK_EQ(run("device.attributes[\"dra.net\"].mtu + \"a\" == \"\"", S, &d, &why), -EINVAL);
+	CHECK_STR(why, "no such overload: _+_(int, string)");
+	CHECK_EQ(run("device.attributes[\"dra.net\"].mtu.startsWith(\"9\")", S, &d, &why), -EINVAL);
+	CHECK_STR(why, "no such overload: startsWith(int, string)");
+	CHECK_EQ(run("!device.attributes[\"dra.net\"].mtu", S, &d, &why), -EINVAL);
+	CHECK_STR(why, "no such overload: !_(int)");
+	CHECK_EQ(run("device.attributes[\"dra.net\"].ifName < 1", S, &d, &why), -EINVAL);
+	CHECK_STR(why, "no such overload: _<_(string, int)");
+	CHECK_EQ(run("device.attributes[\"dra.net\"].rdma || 1 / 0 == 1", S, &d, NULL), 1);
+	CHECK_EQ(run("device.attributes[\"dra.net\"][\"ifName\"] == \"eth1\"", S, &d, NULL), 1);
 	CHECK_EQ(run("device.foo", S, &d, NULL), -1000 - EINVAL);
 	CHECK_EQ(run("attributes", S, &d, NULL), -1000 - EINVAL);
 	CHECK_EQ(run("device", F, &d, NULL), -1000 - EINVAL);
@@ -420,7 +432,7 @@ static const struct err_case err_cases[] = {
 	{ "b\"x\" == b\"x\"", F, 0, "bytes literals are not supported" },
 	{ "size(1, 2) == 1", F, 0, "wrong number of arguments to 'size'" },
 	{ "\"abc\".startsWith()", F, 6, "wrong number of arguments to 'startsWith'" },
-	{ "size(1) == 1", F, 0, "no matching overload for 'size' applied to (int, null_type)" },
+	{ "size(1) == 1", F, 0, "no matching overload for 'size' applied to (int)" },
 	{ "\"a\".contains(1)", F, 4,
 	  "no matching overload for 'contains' applied to (string, int)" },
 	{ "has(attributes)", F, 0, "invalid argument to has() macro" },
@@ -428,13 +440,13 @@ static const struct err_case err_cases[] = {
 	{ "if == 1", F, 0, "reserved identifier 'if'" },
 	{ "1 2", F, 2, "unexpected '2'" },
 	{ ")", F, 0, "unexpected ')'" },
-	{ "1 ? 2 : 3", F, 2, "no matching overload for '?:' applied to (int, null_type)" },
+	{ "1 ? 2 : 3", F, 2, "no matching overload for '?:' applied to (int)" },
 	{ "true ? 1 2", F, 9, "expected ':', found '2'" },
 	{ "attributes[1]", F, 10,
 	  "no matching overload for '[]' applied to "
 	  "(map(string, DeviceAttribute), int)" },
-	{ "!1", F, 0, "no matching overload for '!' applied to (int, null_type)" },
-	{ "-\"a\"", F, 0, "no matching overload for '-' applied to (string, null_type)" },
+	{ "!1", F, 0, "no matching overload for '!' applied to (int)" },
+	{ "-\"a\"", F, 0, "no matching overload for '-' applied to (string)" },
 	{ "\"a\" < 1", F, 4, "no matching overload for '<' applied to (string, int)" },
 	{ "1 in 2", F, 2, "no matching overload for 'in' applied to (int, int)" },
 	{ "1 @ 2", F, 2, "unexpected character '@'" },
@@ -451,8 +463,11 @@ static const struct err_case err_cases[] = {
 	{ "1e+ == 1", F, 1, "malformed exponent" },
 	{ "\"\xff\" == 1", F, 1, "invalid UTF-8" },
 	{ "device.x == 1", S, 7, "undefined field 'x' of device" },
+	{ "\"driver\" in device", S, 9,
+	  "no matching overload for 'in' applied to (string, device)" },
+	{ "size(device) == 0", S, 0, "no matching overload for 'size' applied to (device)" },
 	{ "device.attributes[\"dra.net\"] ? 1 : 2", S, 29,
-	  "no matching overload for '?:' applied to (map(string, dyn), null_type)" },
+	  "no matching overload for '?:' applied to (map(string, dyn))" },
 	{ "attributes.", F, 11, "unexpected end of expression" },
 	{ "Foo{a: 1}", F, 0, "undeclared reference to 'Foo'" },
 	{ "[1]{}", F, 3, "message construction is not supported" },
