@@ -50,7 +50,8 @@ for _ in range(runs):
 print("%.2f %.2f" % (statistics.median(wall), statistics.median(cpu)))
 PY
 
-echo "discover: $(nproc) CPUs, kernel $(uname -r), $("$DRANET" --version 2>/dev/null | head -n1)"
+echo "discover: $(nproc) CPUs, kernel $(uname -r), $("$DRANET" --version 2>/dev/null | head -n1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "(on a loaded machine wall time includes waiting for a CPU; the CPU columns do not)"
 echo "ours = dranet discover -o json --all; table = the same as a table (no JSON tree); ip = ip -j -d addr show"
 printf '%7s %10s %12s %10s %10s %10s %9s %8s\n' links "ours ms" "ours cpu ms" "table ms" "ip ms" "ip cpu ms" "us/link" "ours/ip"
 first_links="" first_ms=""
