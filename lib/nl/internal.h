@@ -30,6 +30,7 @@ struct nl_reply {
 	char *extack; /* may be NULL */
 	size_t extack_len;
 	bool intr; /* a message of this dump carried NLM_F_DUMP_INTR */
+	int cb_err; /* the callback failed during a dump: drain it, then return this */
 	unsigned n_msgs; /* data messages handed to cb */
 	unsigned n_skipped; /* messages of another seq or port */
 };
@@ -52,7 +53,9 @@ void nl_reply_init(struct nl_reply *r, uint32_t seq, uint32_t portid, bool dump,
 		   void *data, char *extack, size_t extack_len);
 /*
  * Process the messages of one received buffer [buf, buf + len). Messages of
- * another seq or port are skipped (left over from an earlier request).
+ * another seq or port are skipped (left over from an earlier request). When
+ * the callback fails during a dump, the dump is still read to its end (not
+ * handed on) and its error returned at NLMSG_DONE.
  * Returns NL_REPLY_MORE, NL_REPLY_DONE, NL_REPLY_INTR, the kernel's -errno
  * (extack text copied), the callback's -errno, or -EBADMSG for a malformed
  * buffer.

@@ -123,6 +123,8 @@ static int process_one(struct nl_reply *r, const struct nlmsghdr *nlh)
 		ret = msg_error(nlh, &err);
 		if (ret < 0)
 			return ret;
+		if (r->cb_err)
+			return r->cb_err;
 		if (err < 0) {
 			nl_extack_copy(nlh, r->extack, r->extack_len);
 			return err;
@@ -135,14 +137,23 @@ static int process_one(struct nl_reply *r, const struct nlmsghdr *nlh)
 	}
 	if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
 		return NL_REPLY_MORE; /* reserved control types */
-	/* Once interrupted, the dump is restarted: its data is not worth handing on. */
-	if (r->intr)
+	/*
+	 * Once interrupted (the dump restarts) or once the callback failed, the
+	 * rest is read but not handed on: a dump left unread keeps the socket
+	 * busy (the kernel answers the next dump with -EBUSY).
+	 */
+	if (r->intr || r->cb_err)
 		return NL_REPLY_MORE;
 	r->n_msgs++;
 	if (!r->cb)
 		return NL_REPLY_MORE;
 	ret = r->cb(nlh, r->data);
-	return ret < 0 ? ret : NL_REPLY_MORE;
+	if (ret < 0) {
+		if (!r->dump)
+			return ret;
+		r->cb_err = ret;
+	}
+	return NL_REPLY_MORE;
 }
 
 int nl_reply_process(struct nl_reply *r, const void *buf, size_t len)
@@ -358,9 +369,10 @@ int nl_request(struct nl_sock *s, struct nlmsghdr *req, nl_msg_cb cb, void *data
 			ssize_t n = recv_one(s, 0);
 
 			if (n == -ENOBUFS && dump) {
-				/* Replies were dropped: this dump is incomplete, redo it. */
-				ret = NL_REPLY_INTR;
-				break;
+				/* Replies were dropped: read this dump to its end, then redo it. */
+				r.intr = true;
+				ret = NL_REPLY_MORE;
+				continue;
 			}
 			if (n < 0)
 				return (int)n;
