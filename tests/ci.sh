@@ -10,7 +10,7 @@
 #   san        make SAN=1 test: the same under ASan + UBSan (host clang)
 #   e2e        make e2e: tests/e2e in fresh network namespaces
 #   schema     tests/schema/*.sh, if any
-#   fuzz       make fuzz T=x for every tests/fuzz/fuzz_x.c, 2 minutes in all
+#   fuzz       make fuzz T=x for every tests/fuzz/fuzz_x.c, under 2 minutes in all
 #
 # Each stage's output is shown indented and kept in build/ci/STAGE.log. A stage's
 # count is its last "N passed, N failed" line (a non-zero exit with 0 failed counts
@@ -24,7 +24,7 @@ cd "$ROOT"
 JOBS=$(nproc 2>/dev/null || echo 2)
 LOGS=build/ci
 mkdir -p "$LOGS"
-FUZZ_BUDGET=${FUZZ_BUDGET:-90} # seconds of fuzzing in all; compiling takes the rest of 2 min
+FUZZ_BUDGET=${FUZZ_BUDGET:-110} # seconds for the fuzz stage (DESIGN.md: 2 min), compiling included
 
 ALL_STAGES="setup fmt-check hdrcheck build unit san e2e schema fuzz"
 STAGES=${*:-$ALL_STAGES}
@@ -102,17 +102,23 @@ stage_schema() {
 }
 
 stage_fuzz() {
-	local targets=() t secs p=0 f=0 t0
+	local targets=() t secs p=0 f=0 t0 left
 	for t in tests/fuzz/fuzz_*.c; do
 		[ -e "$t" ] || continue
 		t=${t#tests/fuzz/fuzz_}
 		targets+=("${t%.c}")
 	done
 	[ ${#targets[@]} -gt 0 ] || return 77
-	secs=$((FUZZ_BUDGET / ${#targets[@]}))
+	# The instrumented library once, in parallel; then what is left of the stage's
+	# budget (less ~3 s per target to link and start) is shared, 1..10 s each.
+	t0=$(now)
+	make --no-print-directory -j"$JOBS" FUZZ=1 build/libfuzzer/libdranet.a || return 1
+	left=$(awk -v a="$t0" -v b="$(now)" -v n="${#targets[@]}" -v budget="$FUZZ_BUDGET" \
+		'BEGIN { printf "%d", budget - (b - a) - 3 * n }')
+	secs=$((left / ${#targets[@]}))
 	[ "$secs" -le 10 ] || secs=10
 	[ "$secs" -ge 1 ] || secs=1
-	echo "${#targets[@]} targets, ${secs} s each"
+	echo "library built in $(elapsed "$t0") s; ${#targets[@]} targets, ${secs} s each"
 	for t in "${targets[@]}"; do
 		t0=$(now)
 		if make --no-print-directory fuzz T="$t" SECS="$secs" >"$LOGS/fuzz_$t.log" 2>&1; then
