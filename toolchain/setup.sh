@@ -100,7 +100,10 @@ if [ "$have" = "$want" ]; then
 else
 	t=$(date +%s)
 	say "npm install kubernetes-models@$want in tests/peers/k8s"
-	(cd "$K8S" && npm install --no-audit --no-fund --loglevel=error)
+	# npm trusts only its own CA list; also trust the system's (a proxy's CA may be there).
+	ca=/etc/ssl/certs/ca-certificates.crt
+	(cd "$K8S" && NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-$([ -f $ca ] && echo $ca)} \
+		npm install --no-audit --no-fund --loglevel=error)
 	say "npm done in $(($(date +%s) - t)) s"
 fi
 
