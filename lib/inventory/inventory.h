@@ -318,7 +318,9 @@ struct inv_slice_opts {
  * @scan: one pool named after the node, INV_SLICE_DEVICES_MAX devices per
  * slice, resourceSliceCount set on each, devices in name order so the same
  * inventory always gives the same documents. *out is a JSON array of
- * slices (metadata.generateName "<node>-dra.net-"). 0 or -ENOMEM.
+ * slices (metadata.generateName "<node>-dra.net-"); a pool with nothing
+ * published is one slice with "devices": [] (docs/discover.md). 0, -EINVAL
+ * (empty node, no driver or api_version, generation < 1) or -ENOMEM.
  */
 MUST_CHECK int inv_slices_build(const struct inv_scan *scan, const struct inv_slice_opts *o,
 				struct json **out);
