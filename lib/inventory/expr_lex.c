@@ -58,6 +58,21 @@ static bool is_ident_start(int c)
 	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+static bool is_quote(unsigned char c)
+{
+	return c == '"' || c == '\'';
+}
+
+static bool is_raw_prefix(unsigned char c)
+{
+	return c == 'r' || c == 'R';
+}
+
+static bool is_bytes_prefix(unsigned char c)
+{
+	return c == 'b' || c == 'B';
+}
+
 static void skip_space_and_comments(struct lexer *lx)
 {
 	for (;;) {
@@ -203,15 +218,10 @@ static int lex_string(struct lexer *lx, struct tok *t)
 	bool raw = false, bytes = false, triple;
 	unsigned char q;
 
-	for (int i = 0; i < 2; i++) {
-		unsigned char c = peek(lx, 0);
-
-		if ((c == 'r' || c == 'R') && !raw)
-			raw = true;
-		else if ((c == 'b' || c == 'B') && !bytes)
-			bytes = true;
-		else
-			break;
+	/* at_string() has checked the prefix: at most one r and one b. */
+	while (!is_quote(peek(lx, 0))) {
+		raw |= is_raw_prefix(peek(lx, 0));
+		bytes |= is_bytes_prefix(peek(lx, 0));
 		lx->pos++;
 	}
 	q = peek(lx, 0);
@@ -221,18 +231,20 @@ static int lex_string(struct lexer *lx, struct tok *t)
 	return lex_string_body(lx, t, q, triple, raw);
 }
 
-/* Does a string literal (with up to two r/b prefix letters) start at pos? */
+/* Does a string literal start at pos: a quote after "", r, b, rb or br (any case)? */
 static bool at_string(const struct lexer *lx)
 {
-	for (size_t i = 0; i < 3; i++) {
-		unsigned char c = peek(lx, i);
+	unsigned char c0 = peek(lx, 0), c1 = peek(lx, 1), c2 = peek(lx, 2);
 
-		if (c == '"' || c == '\'')
-			return true;
-		if (c != 'r' && c != 'R' && c != 'b' && c != 'B')
-			return false;
-	}
-	return false;
+	if (is_quote(c0))
+		return true;
+	if (!is_raw_prefix(c0) && !is_bytes_prefix(c0))
+		return false;
+	if (is_quote(c1))
+		return true;
+	return ((is_raw_prefix(c0) && is_bytes_prefix(c1)) ||
+		(is_bytes_prefix(c0) && is_raw_prefix(c1))) &&
+	       is_quote(c2);
 }
 
 static int lex_double(struct lexer *lx, struct tok *t)
