@@ -10,7 +10,6 @@
 #define DRANET_NL_KCOMPAT_H
 
 /* include/uapi/linux/if_link.h, enum IFLA_* */
-#define NL_IFLA_DEVLINK_PORT 62 /* Linux 6.2 */
 #define NL_IFLA_GSO_IPV4_MAX_SIZE 63 /* Linux 6.3 */
 #define NL_IFLA_GRO_IPV4_MAX_SIZE 64 /* Linux 6.3 */
 /* Highest IFLA_* type the link decoder looks at. */

@@ -1356,8 +1356,21 @@ static void test_kernel_links(void)
 	CHECK_EQ(v0->operstate, IF_OPER_UP);
 	CHECK(v0->gso_max_size > 0 && v0->gso_max_segs > 0 && v0->gro_max_size > 0);
 	if (kernel_at_least(6, 3)) {
-		CHECK(v0->gso_ipv4_max_size > 0);
-		CHECK(v0->gro_ipv4_max_size > 0);
+		/* kcompat.h's type numbers: set both through them, read them back. */
+		uint8_t buf[256] KBUF_ALIGN;
+		struct nlmsghdr *nlh = nl_msg_put_header(buf, sizeof(buf), RTM_NEWLINK, 0);
+		struct ifinfomsg *ifi = nl_msg_put_extra(nlh, sizeof(buf), sizeof(*ifi));
+
+		CHECK_EQ(v0->gso_ipv4_max_size, v0->gso_max_size);
+		CHECK_EQ(v0->gro_ipv4_max_size, v0->gro_max_size);
+		ifi->ifi_index = w->v1;
+		nl_attr_put_u32(nlh, sizeof(buf), NL_IFLA_GSO_IPV4_MAX_SIZE, 32768);
+		nl_attr_put_u32(nlh, sizeof(buf), NL_IFLA_GRO_IPV4_MAX_SIZE, 40000);
+		CHECK_EQ(do_req(s, nlh, NULL, 0), 0);
+		REQUIRE(nl_link_get(s, w->v1, &one) == 0);
+		CHECK_EQ(one.gso_ipv4_max_size, 32768);
+		CHECK_EQ(one.gro_ipv4_max_size, 40000);
+		CHECK_EQ(one.gso_max_size, v1->gso_max_size);
 	}
 	CHECK_STR(v1->kind, "veth");
 	CHECK_STR(v1->slave_kind, "");
