@@ -73,6 +73,21 @@ has o "usage: dranet-discover" "--help prints usage on stdout"
 expect 0 "--move-ib-interfaces=false" $D --move-ib-interfaces=false
 expect 2 "--move-ib-interfaces=maybe" $D --move-ib-interfaces=maybe
 
+# A filter that errors on a device excludes it (fail closed) with a warning.
+expect 0 "--filter evaluation error" $D -o json --all --filter 'attributes["dra.net/pciAddress"].StringValue == "x"'
+has e "filter evaluation failed" "filter evaluation error warned about"
+if /usr/bin/python3 -c '
+import json,sys
+d={x["name"]:x for x in json.load(open(sys.argv[1]))}
+assert d["ca0"]["published"] is False and d["ca0"]["reason"].startswith("filter error: "), d["ca0"]
+' "$TMP/o"; then ok "filter error excludes the device with the reason"; else bad "filter error reason"; fi
+expect 0 "--filter false" $D -o json --all --filter 'attributes["dra.net/mtu"].IntValue == 9000'
+if /usr/bin/python3 -c '
+import json,sys
+d={x["name"]:x for x in json.load(open(sys.argv[1]))}
+assert d["ca0"]["published"] is True and d["cb0"]["reason"] == "filter: false", d["cb0"]
+' "$TMP/o"; then ok "filter false excludes with 'filter: false'"; else bad "filter false reason"; fi
+
 # -o yaml is the same tree as -o json.
 expect 0 "-o yaml" $D -o yaml --all --filter ''
 cp "$TMP/o" "$TMP/y"
