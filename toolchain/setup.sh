@@ -35,6 +35,7 @@ PACKAGES=(
 	protobuf-c-compiler  # protoc-c: proto/ -> build/gen/
 	pci.ids              # PCI names table, compiled in at build time
 	python3              # /usr/bin/python3: generators, test peers
+	python3-yaml         # tests/schema: YAML output parsed back by a real YAML reader
 	iproute2 ethtool     # e2e oracles (ip -j)
 	util-linux procps    # unshare (e2e), ps/pgrep
 	valgrind             # callgrind instruction counts (bench)
