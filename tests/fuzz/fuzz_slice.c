@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Fuzz inv_slices_build with devices made from the input: 2 bytes of count
- * (up to 600 devices), then per device an exclusion bit and attribute bytes.
+ * (up to 400 devices), then per device an exclusion bit and attribute bytes.
  * Invariants: the documents print, parse back, hold every published device
  * exactly once in name order, at most INV_SLICE_DEVICES_MAX per slice, and
  * every slice's resourceSliceCount equals the number of slices.
@@ -22,7 +22,7 @@ static const char *const keys[] = { "dra.net/mtu", "dra.net/ifName", "dra.net/rd
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rd r = rd_init(data, size);
-	struct arena *a = arena_new(32u << 20);
+	struct arena *a = arena_new(8u << 20);
 	struct inv_scan scan = { 0 };
 	const struct inv_slice_opts o = { "node-f", INV_DRIVER_NAME, 1, "resource.k8s.io/v1" };
 	struct json *doc = NULL, *back = NULL;
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!a)
 		return 0;
-	n = rd_be16(&r) % 601;
+	n = rd_be16(&r) % 401;
 	scan.dev = arena_calloc(a, n ? n : 1, sizeof(*scan.dev));
 	if (!scan.dev)
 		goto out;
