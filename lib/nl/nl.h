@@ -250,7 +250,9 @@ MUST_CHECK int nl_neigh_dump(struct nl_sock *s, uint8_t family, struct arena *a,
 /*
  * Decoders for single messages, as found in dumps and in multicast events
  * (RTM_NEWLINK/DELLINK, RTM_NEWADDR/DELADDR, RTM_NEWROUTE/DELROUTE).
- * 0, -EBADMSG, or -ENOENT for a message of another type.
+ * 0, -EBADMSG, or -ENOENT for a message of another type; nl_route_decode
+ * also -EMSGSIZE for more than NL_NEXTHOPS_MAX next hops in RTA_MULTIPATH.
+ * @nlh->nlmsg_len bytes must be readable (nl_request's callbacks get such).
  */
 MUST_CHECK int nl_link_decode(const struct nlmsghdr *nlh, struct nl_link *out);
 MUST_CHECK int nl_addr_decode(const struct nlmsghdr *nlh, struct nl_addr *out);
