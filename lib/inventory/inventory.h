@@ -272,7 +272,7 @@ enum inv_expr_mode {
 };
 
 /* Upstream's default --filter. */
-#define INV_FILTER_DEFAULT \
+#define INV_FILTER_DEFAULT                                                                         \
 	"!(\"dra.net/type\" in attributes) || attributes[\"dra.net/type\"].StringValue  != \"veth\""
 
 struct inv_expr;
@@ -299,10 +299,11 @@ MUST_CHECK int inv_expr_compile(const char *src, enum inv_expr_mode mode, struct
  * NULL: then why is a static string and building a value fails with
  * -ENOMEM (why "out of memory"), as it does at @a's cap.
  */
-MUST_CHECK int inv_expr_eval(const struct inv_expr *e, const struct inv_device *d,
-			     const char **why, struct arena *a);
+MUST_CHECK int inv_expr_eval(const struct inv_expr *e, const struct inv_device *d, const char **why,
+			     struct arena *a);
 /* Render "<src>\n<spaces>^ <msg>" for a compile error into @out. */
-MUST_CHECK int inv_expr_format_err(const char *src, const struct inv_expr_err *err, struct buf *out);
+MUST_CHECK int inv_expr_format_err(const char *src, const struct inv_expr_err *err,
+				   struct buf *out);
 
 /* --------------------------------------------------------------- slice.c */
 
