@@ -1680,6 +1680,24 @@ static void test_kernel_events(void)
 		CHECK(ret > 0);
 	}
 	CHECK(e.found);
+
+	/* Events the kernel had to drop: -ENOBUFS, so the caller rescans. */
+	{
+		int small = 1, ret = 0;
+
+		CHECK(setsockopt(nl_fd(ev), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) == 0);
+		for (int i = 0; i < 64; i++) {
+			char alias[32];
+
+			snprintf(alias, sizeof(alias), "flood %d", i);
+			REQUIRE(link_set(s, w->v1, 0, alias, -1, true, -1) == 0);
+		}
+		for (int i = 0; i < 100 && ret >= 0; i++)
+			ret = nl_read_events(ev, NULL, NULL);
+		CHECK_EQ(ret, -ENOBUFS);
+		/* The socket goes on working after the overrun. */
+		CHECK(nl_read_events(ev, NULL, NULL) >= 0);
+	}
 	nl_close(ev);
 	nl_close(s);
 }
