@@ -298,7 +298,7 @@ static bool lex_digits(struct lexer *lx, unsigned base, uint64_t *v)
 static int lex_number(struct lexer *lx, struct tok *t)
 {
 	size_t n = 0;
-	bool hex = peek(lx, 0) == '0' && (peek(lx, 1) == 'x' || peek(lx, 1) == 'X');
+	bool hex = peek(lx, 0) == '0' && peek(lx, 1) == 'x'; /* INT_LIT: lowercase 0x only */
 
 	if (!hex) {
 		while (is_digit(peek(lx, n)))

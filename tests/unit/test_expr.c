@@ -220,7 +220,8 @@ static void test_numbers(void)
 {
 	const char *why;
 
-	CHECK_EQ(calc("0x10 == 16 && 0XfF == 255 && 0xFFu == 255u", NULL), 1);
+	CHECK_EQ(calc("0x10 == 16 && 0xfF == 255 && 0xFFu == 255u", NULL), 1);
+	CHECK_EQ(calc("0X10 == 16", NULL), -1000 - EINVAL); /* CEL's INT_LIT: lowercase 0x */
 	CHECK_EQ(calc("-9223372036854775808 < 0", NULL), 1);
 	CHECK_EQ(calc("9223372036854775807 > 0", NULL), 1);
 	CHECK_EQ(calc("18446744073709551615u > 0u", NULL), 1);
@@ -723,6 +724,43 @@ static void test_no_arena(void)
 	arena_free(a);
 }
 
+/* Our verdict on an expression without variables: true, false or error. */
+static const char *verdict(const char *src)
+{
+	int r = calc(src, NULL);
+
+	return r == 1 ? "true" : r == 0 ? "false" : "error";
+}
+
+/*
+ * tests/data/expr/oracle.txt: the verdicts of an independent CEL
+ * implementation (oracle.mjs) and ours where cases.txt declares a deviation.
+ */
+static void test_oracle(void)
+{
+	FILE *f = fopen("tests/data/expr/oracle.txt", "r");
+	char line[1024];
+	int n = 0;
+
+	REQUIRE(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		char *theirs = line, *ours = strchr(line, '\t'), *src;
+
+		REQUIRE(ours != NULL);
+		*ours++ = '\0';
+		src = strchr(ours, '\t');
+		REQUIRE(src != NULL);
+		*src++ = '\0';
+		src[strcspn(src, "\n")] = '\0';
+		if (strcmp(verdict(src), ours) != 0)
+			T_FAIL("%s: ours %s, want %s (oracle: %s)", src, verdict(src), ours,
+			       theirs);
+		n++;
+	}
+	fclose(f);
+	CHECK(n >= 150);
+}
+
 static const struct t_case tests[] = {
 	T(test_upstream_matrix), T(test_default_filter),
 	T(test_docs_example),	 T(test_device_attribute_fields),
@@ -732,7 +770,7 @@ static const struct t_case tests[] = {
 	T(test_select_mode),	 T(test_compile_errors),
 	T(test_format_err),	 T(test_depth_limit),
 	T(test_prefixes),	 T(test_arena_cap),
-	T(test_no_arena),
+	T(test_no_arena),	 T(test_oracle),
 };
 
 int main(void)
