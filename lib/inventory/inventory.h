@@ -247,7 +247,11 @@ MUST_CHECK int inv_scan_all(struct inv *inv, struct arena *a, struct inv_scan *o
  * @ifindex) and update @scan in place: the device is replaced, added or
  * removed; names and exclusions are recomputed for it. Returns 1 when the
  * scan changed, 0 when not, or -errno (then the caller falls back to
- * inv_scan_all).
+ * inv_scan_all). @a is the arena of the scan (or one that lives as long);
+ * a call allocates about 70 bytes per device in it, and after it, copies
+ * of the old *scan are stale (the device buffers are reused). The uplinks
+ * are those of the last inv_scan_all: route and rule changes need a full
+ * scan.
  */
 MUST_CHECK int inv_scan_link(struct inv *inv, struct arena *a, struct inv_scan *scan, int ifindex);
 

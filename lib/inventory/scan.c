@@ -51,6 +51,9 @@ struct pci_rec {
 	bool network; /* becomes a device: class 02, or an RDMA device's function */
 	const char *skip; /* a network function that is not published, and why */
 	const char *rdma_name; /* a standalone RDMA device's /sys/class/infiniband name */
+	/* Made once (pci_prepare): name and attribute values. */
+	bool prepared;
+	const char *name, *vendor, *device, *subsys;
 	long merged; /* build: the link merged into it, -1 */
 };
 
@@ -60,6 +63,10 @@ struct link_rec {
 	int sys_err; /* inv_sysfs_netdev_read's result */
 	const char **ip[2]; /* "addr/len", [0] ipv4 [1] ipv6 */
 	size_t n_ip[2], cap_ip[2];
+	/* Made once (link_prepare): name and attribute values, NULL when left out. */
+	bool prepared;
+	const char *name, *mac, *encap, *alias;
+	const char *ip_join[2];
 };
 
 struct inv_scan_ctx {
@@ -75,6 +82,16 @@ struct inv_scan_ctx {
 	size_t n_up;
 	struct inv_warn warn;
 	size_t n_warn_collect; /* warnings of the reads; the build's follow */
+	/* Two device buffers: a rebuild fills the one the current scan does not use. */
+	struct inv_device *dev[2];
+	size_t dev_cap[2];
+	int cur;
+	/* Scratch of a build, kept for the next. */
+	const struct nl_link **lp;
+	const char **reason;
+	long *lpci;
+	struct inv_device *unsorted, **order;
+	size_t lp_cap, reason_cap, lpci_cap, unsorted_cap, order_cap;
 	size_t n_sys_missing; /* links without /sys/class/net/<if> */
 	const char *sys_missing_first;
 };
@@ -366,21 +383,22 @@ static int collect_links(struct inv_scan_ctx *c, struct arena *a, const struct i
 /* ------------------------------------------------------------ attributes */
 
 /*
- * A string attribute that may be longer than the API allows: a descriptive
- * name is cut at a UTF-8 boundary within INV_STRING_MAX, anything else is
- * left out; both with a warning (upstream weakness 12).
+ * A string value that may be longer than the API allows: a descriptive name
+ * is cut at a UTF-8 boundary within INV_STRING_MAX, anything else is left
+ * out (NULL); both with a warning (upstream weakness 12). *out or -ENOMEM.
  */
-static int set_str_fit(struct inv_scan_ctx *c, struct arena *a, struct inv_device *d,
-		       const char *key, const char *s, bool cut)
+static int fit_str(struct inv_scan_ctx *c, struct arena *a, const char *who, const char *key,
+		   const char *s, bool cut, const char **out)
 {
 	size_t len = strlen(s);
-	char *t;
 
+	*out = s;
 	if (len <= INV_STRING_MAX)
-		return inv_attr_set_str(d, key, s);
+		return 0;
 	if (!cut) {
-		inv_warnf(&c->warn, "%s: %s omitted: %zu bytes, over the %d-byte limit",
-			  d->ifname ? d->ifname : d->pci, key, len, INV_STRING_MAX);
+		inv_warnf(&c->warn, "%s: %s omitted: %zu bytes, over the %d-byte limit", who, key,
+			  len, INV_STRING_MAX);
+		*out = NULL;
 		return 0;
 	}
 	len = INV_STRING_MAX;
@@ -388,40 +406,42 @@ static int set_str_fit(struct inv_scan_ctx *c, struct arena *a, struct inv_devic
 		len--;
 	while (len > 0 && s[len - 1] == ' ')
 		len--;
-	t = arena_strndup(a, s, len);
-	if (!t)
+	*out = arena_strndup(a, s, len);
+	if (!*out)
 		return -ENOMEM;
-	inv_warnf(&c->warn, "%s: %s cut to %d bytes", d->ifname ? d->ifname : d->pci, key,
-		  INV_STRING_MAX);
-	return inv_attr_set_str(d, key, t);
+	inv_warnf(&c->warn, "%s: %s cut to %d bytes", who, key, INV_STRING_MAX);
+	return 0;
 }
 
-static int set_pci_attrs(struct inv_scan_ctx *c, struct arena *a, struct inv_device *d,
-			 const struct pci_rec *r)
+static const char *name_of(struct arena *a, const char *bdf, const char *ifname)
+{
+	char buf[INV_NAME_MAX + 32];
+	int ret = bdf ? inv_name_pci(bdf, buf, sizeof(buf))
+		      : inv_name_ifname(ifname, buf, sizeof(buf));
+
+	/* A name that cannot be made stays empty: dedupe gives it one. */
+	return arena_strdup(a, ret < 0 ? "" : buf);
+}
+
+/* The values of a PCI function's attributes, made once per record. */
+static int pci_prepare(struct inv_scan_ctx *c, struct arena *a, struct pci_rec *r)
 {
 	const struct inv_pci_ids *id = &r->p.ids;
-	const char *subsys = arena_printf(a, "%04x", id->subsys_device);
 	int ret;
 
-	if (!subsys)
+	if (r->prepared || !r->network)
+		return 0;
+	r->subsys = arena_printf(a, "%04x", id->subsys_device);
+	r->name = name_of(a, r->p.bdf, NULL);
+	if (!r->subsys || !r->name)
 		return -ENOMEM;
-	d->pci = r->p.bdf;
-	ret = inv_attr_set_str(d, K_PCI_ADDRESS, r->p.bdf);
+	ret = fit_str(c, a, r->p.bdf, K_PCI_VENDOR, inv_pcidb_vendor_name(c->db, id->vendor), true,
+		      &r->vendor);
 	if (!ret)
-		ret = set_str_fit(c, a, d, K_PCI_VENDOR, inv_pcidb_vendor_name(c->db, id->vendor),
-				  true);
-	if (!ret)
-		ret = set_str_fit(c, a, d, K_PCI_DEVICE,
-				  inv_pcidb_device_name(c->db, id->vendor, id->device), true);
-	if (!ret)
-		ret = inv_attr_set_str(d, K_PCI_SUBSYSTEM, subsys);
-	if (!ret && r->p.has_numa)
-		ret = inv_attr_set_int(d, K_NUMA, r->p.numa_node);
-	/* upstream v1.4: the k8s helper's scalar form (the list form is not built here). */
-	if (!ret && r->p.has_numa)
-		ret = inv_attr_set_int(d, K_STD_NUMA, r->p.numa_node);
-	if (!ret && r->p.pcie_root[0])
-		ret = inv_attr_set_str(d, K_STD_PCIE_ROOT, r->p.pcie_root);
+		ret = fit_str(c, a, r->p.bdf, K_PCI_DEVICE,
+			      inv_pcidb_device_name(c->db, id->vendor, id->device), true,
+			      &r->device);
+	r->prepared = ret == 0;
 	return ret;
 }
 
@@ -436,6 +456,84 @@ static const char *format_mac(struct arena *a, const uint8_t *p, size_t n)
 	return s;
 }
 
+/* upstream v1.4's ipv4/ipv6 value, through inv_attr_set_list's rule. */
+static int join_ips(struct inv_scan_ctx *c, struct arena *a, struct link_rec *lr, int f)
+{
+	const char *key = f ? K_IPV6 : K_IPV4;
+	struct inv_device tmp = { 0 };
+	int kept;
+
+	if (!lr->n_ip[f])
+		return 0;
+	kept = inv_attr_set_list(&tmp, a, key, lr->ip[f], lr->n_ip[f]);
+	if (kept < 0)
+		return kept;
+	if (kept > 0)
+		lr->ip_join[f] = tmp.attr[0].s;
+	if ((size_t)kept < lr->n_ip[f])
+		inv_warnf(&c->warn, "%s: %s keeps %d of %zu addresses (%d-byte limit)", lr->l.name,
+			  key, kept, lr->n_ip[f], INV_STRING_MAX);
+	return 0;
+}
+
+/* The values of a link's attributes, made once per record (after its addresses). */
+static int link_prepare(struct inv_scan_ctx *c, struct arena *a, struct link_rec *lr)
+{
+	char encap[NL_ARPHRD_NAME_MAX];
+	const char *mac;
+	int ret;
+
+	if (lr->prepared)
+		return 0;
+	mac = format_mac(a, lr->l.addr, lr->l.addr_len);
+	lr->encap = arena_strdup(a, nl_arphrd_format(lr->l.type, encap, sizeof(encap)));
+	lr->name = name_of(a, NULL, lr->l.name);
+	if (!mac || !lr->encap || !lr->name)
+		return -ENOMEM;
+	ret = fit_str(c, a, lr->l.name, K_MAC, mac, false, &lr->mac);
+	if (!ret)
+		ret = fit_str(c, a, lr->l.name, K_ALIAS, lr->l.alias, false, &lr->alias);
+	if (!ret)
+		ret = join_ips(c, a, lr, 0);
+	if (!ret)
+		ret = join_ips(c, a, lr, 1);
+	lr->prepared = ret == 0;
+	return ret;
+}
+
+static int prepare_all(struct inv_scan_ctx *c, struct arena *a)
+{
+	int ret = 0;
+
+	for (size_t j = 0; !ret && j < c->n_pci; j++)
+		ret = pci_prepare(c, a, &c->pci[j]);
+	for (size_t i = 0; !ret && i < c->n_links; i++)
+		ret = link_prepare(c, a, c->links[i]);
+	return ret;
+}
+
+static int set_pci_attrs(struct inv_device *d, const struct pci_rec *r)
+{
+	int ret;
+
+	d->pci = r->p.bdf;
+	ret = inv_attr_set_str(d, K_PCI_ADDRESS, r->p.bdf);
+	if (!ret && r->vendor)
+		ret = inv_attr_set_str(d, K_PCI_VENDOR, r->vendor);
+	if (!ret && r->device)
+		ret = inv_attr_set_str(d, K_PCI_DEVICE, r->device);
+	if (!ret)
+		ret = inv_attr_set_str(d, K_PCI_SUBSYSTEM, r->subsys);
+	if (!ret && r->p.has_numa)
+		ret = inv_attr_set_int(d, K_NUMA, r->p.numa_node);
+	/* upstream v1.4: the k8s helper's scalar form (the list form is not built here). */
+	if (!ret && r->p.has_numa)
+		ret = inv_attr_set_int(d, K_STD_NUMA, r->p.numa_node);
+	if (!ret && r->p.pcie_root[0])
+		ret = inv_attr_set_str(d, K_STD_PCIE_ROOT, r->p.pcie_root);
+	return ret;
+}
+
 /* upstream's dra.net/type: vishvananda/netlink's Link.Type() of the link kind. */
 static const char *link_type(const struct nl_link *l)
 {
@@ -444,22 +542,6 @@ static const char *link_type(const struct nl_link *l)
 	if (strcmp(l->kind, "tun") == 0)
 		return "tuntap";
 	return l->kind;
-}
-
-static int set_ip_list(struct inv_scan_ctx *c, struct arena *a, struct inv_device *d,
-		       const struct link_rec *lr, int f)
-{
-	int kept;
-
-	if (!lr->n_ip[f])
-		return 0;
-	kept = inv_attr_set_list(d, a, f ? K_IPV6 : K_IPV4, lr->ip[f], lr->n_ip[f]);
-	if (kept < 0)
-		return kept;
-	if ((size_t)kept < lr->n_ip[f])
-		inv_warnf(&c->warn, "%s: %s keeps %d of %zu addresses (%d-byte limit)", lr->l.name,
-			  f ? K_IPV6 : K_IPV4, kept, lr->n_ip[f], INV_STRING_MAX);
-	return 0;
 }
 
 /* The RDMA device of a netdev (upstream §2.5, v1.4 rdmaDevice), exact names only. */
@@ -476,36 +558,30 @@ static const char *link_rdma(const struct inv_scan_ctx *c, const struct link_rec
 	return r;
 }
 
-static int set_link_attrs(struct inv_scan_ctx *c, struct arena *a, struct inv_device *d,
-			  const struct link_rec *lr)
+static int set_link_attrs(struct inv_device *d, const struct link_rec *lr)
 {
 	const struct nl_link *l = &lr->l;
-	char encap[NL_ARPHRD_NAME_MAX];
-	const char *mac = format_mac(a, l->addr, l->addr_len);
-	const char *enc = arena_strdup(a, nl_arphrd_format(l->type, encap, sizeof(encap)));
 	int ret;
 
-	if (!mac || !enc)
-		return -ENOMEM;
 	d->ifindex = l->ifindex;
 	d->ifname = l->name;
 	ret = inv_attr_set_str(d, K_IFNAME, l->name);
-	if (!ret)
-		ret = set_str_fit(c, a, d, K_MAC, mac, false);
+	if (!ret && lr->mac)
+		ret = inv_attr_set_str(d, K_MAC, lr->mac);
 	if (!ret)
 		ret = inv_attr_set_int(d, K_MTU, l->mtu);
 	if (!ret)
-		ret = inv_attr_set_str(d, K_ENCAP, enc);
-	if (!ret)
-		ret = set_str_fit(c, a, d, K_ALIAS, l->alias, false);
+		ret = inv_attr_set_str(d, K_ENCAP, lr->encap);
+	if (!ret && lr->alias)
+		ret = inv_attr_set_str(d, K_ALIAS, lr->alias);
 	if (!ret)
 		ret = inv_attr_set_str(d, K_STATE, nl_operstate_name(l->operstate));
 	if (!ret)
 		ret = inv_attr_set_str(d, K_TYPE, link_type(l));
-	if (!ret)
-		ret = set_ip_list(c, a, d, lr, 0);
-	if (!ret)
-		ret = set_ip_list(c, a, d, lr, 1);
+	if (!ret && lr->ip_join[0])
+		ret = inv_attr_set_str(d, K_IPV4, lr->ip_join[0]);
+	if (!ret && lr->ip_join[1])
+		ret = inv_attr_set_str(d, K_IPV6, lr->ip_join[1]);
 	if (!ret && lr->sys.resolved) {
 		bool sriov = lr->sys.sriov_totalvfs > 0;
 
@@ -531,24 +607,35 @@ static int set_rdma(struct inv_device *d, const char *rdma)
 
 /* ----------------------------------------------------------------- build */
 
-static int cmp_dev_name(const void *a, const void *b)
+static int cmp_dev_ptr_name(const void *a, const void *b)
 {
-	return strcmp(((const struct inv_device *)a)->name, ((const struct inv_device *)b)->name);
+	return strcmp((*(struct inv_device *const *)a)->name,
+		      (*(struct inv_device *const *)b)->name);
 }
 
-static int name_device(struct inv_device *d, bool by_pci, struct arena *a)
+/* Make @p hold at least @n elements of @size (kept across builds, grown in @a). */
+static int reserve(struct arena *a, void **p, size_t *cap, size_t n, size_t size)
 {
-	char buf[INV_NAME_MAX + 32];
-	int ret = by_pci ? inv_name_pci(d->pci, buf, sizeof(buf))
-			 : inv_name_ifname(d->ifname, buf, sizeof(buf));
+	size_t ncap = *cap ? *cap : 16, old, bytes;
+	void *q;
 
-	/* A name that cannot be made stays empty: dedupe gives it one. */
-	d->name = arena_strdup(a, ret < 0 ? "" : buf);
-	return d->name ? 0 : -ENOMEM;
+	if (n <= *cap)
+		return 0;
+	while (ncap < n)
+		if (size_mul_overflows(ncap, (size_t)2, &ncap))
+			return -ENOMEM;
+	if (size_mul_overflows(*cap, size, &old) || size_mul_overflows(ncap, size, &bytes))
+		return -ENOMEM;
+	q = arena_realloc(a, *p, old, bytes);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = ncap;
+	return 0;
 }
 
 /* Which PCI function (index) each link belongs to, and the one merged into each. */
-static int assign_links(struct inv_scan_ctx *c, const char *const *reason, long *lpci)
+static void assign_links(struct inv_scan_ctx *c, const char *const *reason, long *lpci)
 {
 	for (size_t j = 0; j < c->n_pci; j++)
 		c->pci[j].merged = -1;
@@ -569,45 +656,29 @@ static int assign_links(struct inv_scan_ctx *c, const char *const *reason, long 
 		if (r->merged < 0 || strcmp(lr->l.name, c->links[r->merged]->l.name) < 0)
 			r->merged = (long)i;
 	}
-	return 0;
 }
 
-static int build(struct inv_scan_ctx *c, struct arena *a, struct inv_scan *out)
+/* The devices of the PCI functions, with the netdev merged into each. */
+static int build_pci(struct inv_scan_ctx *c, const char *const *reason, struct inv_device *devs,
+		     size_t *n)
 {
-	const struct nl_link **lp;
-	struct inv_device *devs;
-	const char **reason;
-	size_t n = 0, cap = c->n_pci + c->n_links;
-	long *lpci;
-	bool *by_pci;
-	int ret;
+	int ret = 0;
 
-	c->warn.n = c->n_warn_collect;
-	devs = arena_calloc(a, cap ? cap : 1, sizeof(*devs));
-	by_pci = arena_calloc(a, cap ? cap : 1, sizeof(*by_pci));
-	lp = arena_calloc(a, c->n_links ? c->n_links : 1, sizeof(*lp));
-	reason = arena_calloc(a, c->n_links ? c->n_links : 1, sizeof(*reason));
-	lpci = arena_calloc(a, c->n_links ? c->n_links : 1, sizeof(*lpci));
-	if (!devs || !by_pci || !lp || !reason || !lpci)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->n_links; i++)
-		lp[i] = &c->links[i]->l;
-	ret = inv_exclusions(lp, c->n_links, c->up, c->n_up, c->move_ib, a, reason);
-	if (!ret)
-		ret = assign_links(c, reason, lpci);
 	for (size_t j = 0; !ret && j < c->n_pci; j++) {
 		const struct pci_rec *r = &c->pci[j];
-		struct inv_device *d = &devs[n];
+		struct inv_device *d = &devs[*n];
 
 		if (!r->network)
 			continue;
-		by_pci[n++] = true;
-		ret = set_pci_attrs(c, a, d, r);
+		(*n)++;
+		memset(d, 0, sizeof(*d));
+		d->name = r->name;
 		d->excluded = r->skip;
+		ret = set_pci_attrs(d, r);
 		if (!ret && r->merged >= 0) {
 			const struct link_rec *lr = c->links[r->merged];
 
-			ret = set_link_attrs(c, a, d, lr);
+			ret = set_link_attrs(d, lr);
 			d->excluded = reason[r->merged];
 			if (!ret)
 				ret = set_rdma(d, r->rdma_name ? r->rdma_name : link_rdma(c, lr));
@@ -617,32 +688,90 @@ static int build(struct inv_scan_ctx *c, struct arena *a, struct inv_scan *out)
 							 : NULL);
 		}
 	}
+	return ret;
+}
+
+/* The devices of the links not merged into a PCI function's. */
+static int build_links(struct inv_scan_ctx *c, const char *const *reason, const long *lpci,
+		       struct inv_device *devs, size_t *n)
+{
+	int ret = 0;
+
 	for (size_t i = 0; !ret && i < c->n_links; i++) {
 		const struct link_rec *lr = c->links[i];
-		struct inv_device *d = &devs[n];
+		struct inv_device *d = &devs[*n];
 
 		if (lpci[i] >= 0 && c->pci[lpci[i]].merged == (long)i)
 			continue;
+		(*n)++;
+		memset(d, 0, sizeof(*d));
+		d->name = lr->name;
 		/* A further netdev of a PCI function carries the function's attributes too. */
-		by_pci[n++] = lpci[i] >= 0;
-		if (lpci[i] >= 0)
-			ret = set_pci_attrs(c, a, d, &c->pci[lpci[i]]);
+		if (lpci[i] >= 0) {
+			ret = set_pci_attrs(d, &c->pci[lpci[i]]);
+			d->name = c->pci[lpci[i]].name;
+		}
 		if (!ret)
-			ret = set_link_attrs(c, a, d, lr);
+			ret = set_link_attrs(d, lr);
 		if (!ret)
 			ret = set_rdma(d, link_rdma(c, lr));
 		d->excluded = reason[i];
 	}
-	for (size_t i = 0; !ret && i < n; i++)
-		ret = name_device(&devs[i], by_pci[i], a);
+	return ret;
+}
+
+/*
+ * Devices from the records, into the device buffer the current scan does
+ * not use (so the caller can compare), with the scratch arrays reused:
+ * a rebuild allocates only what names and exclusions need.
+ */
+static int build(struct inv_scan_ctx *c, struct arena *a, struct inv_scan *out)
+{
+	int k = c->cur ^ 1;
+	size_t n = 0, cap = c->n_pci + c->n_links + 1;
+	struct inv_device *devs;
+	int ret;
+
+	c->warn.n = c->n_warn_collect;
+	ret = reserve(a, (void **)&c->dev[k], &c->dev_cap[k], cap, sizeof(*c->dev[k]));
+	if (!ret)
+		ret = reserve(a, (void **)&c->lp, &c->lp_cap, c->n_links + 1, sizeof(*c->lp));
+	if (!ret)
+		ret = reserve(a, (void **)&c->reason, &c->reason_cap, c->n_links + 1,
+			      sizeof(*c->reason));
+	if (!ret)
+		ret = reserve(a, (void **)&c->lpci, &c->lpci_cap, c->n_links + 1, sizeof(*c->lpci));
+	if (!ret)
+		ret = reserve(a, (void **)&c->unsorted, &c->unsorted_cap, cap,
+			      sizeof(*c->unsorted));
+	if (!ret)
+		ret = reserve(a, (void **)&c->order, &c->order_cap, cap, sizeof(*c->order));
+	if (ret)
+		return ret;
+	devs = c->unsorted;
+	for (size_t i = 0; i < c->n_links; i++)
+		c->lp[i] = &c->links[i]->l;
+	ret = inv_exclusions(c->lp, c->n_links, c->up, c->n_up, c->move_ib, a, c->reason);
+	if (ret)
+		return ret;
+	assign_links(c, c->reason, c->lpci);
+	ret = build_pci(c, c->reason, devs, &n);
+	if (!ret)
+		ret = build_links(c, c->reason, c->lpci, devs, &n);
 	if (ret)
 		return ret == -ENOSPC ? -EMSGSIZE : ret;
 	ret = inv_names_dedupe(devs, n, a);
 	if (ret < 0)
 		return ret;
-	qsort(devs, n, sizeof(*devs), cmp_dev_name);
+	/* Sort pointers, then copy: a device is over 1 KiB, too big to swap around. */
+	for (size_t i = 0; i < n; i++)
+		c->order[i] = &devs[i];
+	qsort(c->order, n, sizeof(*c->order), cmp_dev_ptr_name);
+	for (size_t i = 0; i < n; i++)
+		c->dev[k][i] = *c->order[i];
+	c->cur = k;
 	*out = (struct inv_scan){
-		.dev = devs, .n = n, .warnings = c->warn.v, .n_warnings = c->warn.n, .ctx = c
+		.dev = c->dev[k], .n = n, .warnings = c->warn.v, .n_warnings = c->warn.n, .ctx = c
 	};
 	return 0;
 }
@@ -674,6 +803,8 @@ int inv_scan_build(int sysfd, const struct inv_pcidb *db, const struct inv_opts 
 		ret = read_rdma(c, a);
 	if (!ret)
 		ret = collect_links(c, a, nl);
+	if (!ret)
+		ret = prepare_all(c, a);
 	if (ret)
 		return ret;
 	c->n_warn_collect = c->warn.n;
@@ -966,6 +1097,9 @@ int inv_scan_link(struct inv *inv, struct arena *a, struct inv_scan *scan, int i
 		if (ret < 0)
 			return ret;
 	}
+	ret = prepare_all(c, a);
+	if (ret < 0)
+		return ret;
 	c->n_warn_collect = c->warn.n;
 	ret = build(c, a, &fresh);
 	if (ret < 0)
