@@ -60,11 +60,13 @@ int applet_parse_duration_ms(const char *arg, uint64_t *out_ms)
 		return 0;
 	}
 	while (*p) {
+		/* Go's digits and '.' only: strtod alone would take white space, signs, hex, inf. */
+		size_t span = strspn(p, "0123456789.");
 		char *end;
-		double v = strtod(p, &end);
+		double v = span ? strtod(p, &end) : 0;
 		size_t best = 0, best_len = 0;
 
-		if (end == p || *p == '-' || *p == '+')
+		if (!span || end != p + span)
 			return -EINVAL;
 		for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 			size_t l = strlen(units[i].unit);

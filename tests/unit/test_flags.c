@@ -119,6 +119,14 @@ static void test_duration(void)
 	CHECK_EQ(applet_parse_duration_ms("2", &ms), -EINVAL);
 	CHECK_EQ(applet_parse_duration_ms("-1s", &ms), -EINVAL);
 	CHECK_EQ(applet_parse_duration_ms("", &ms), -EINVAL);
+	/* strtod would skip white space and read signs, hex and inf; Go does not. */
+	CHECK_EQ(applet_parse_duration_ms(" -1s", &ms), -EINVAL);
+	CHECK_EQ(applet_parse_duration_ms("\r1s", &ms), -EINVAL);
+	CHECK_EQ(applet_parse_duration_ms("0x10s", &ms), -EINVAL);
+	CHECK_EQ(applet_parse_duration_ms("infs", &ms), -EINVAL);
+	CHECK_EQ(applet_parse_duration_ms("1s+2s", &ms), -EINVAL);
+	CHECK_EQ(applet_parse_duration_ms("1.5s", &ms), 0);
+	CHECK_EQ(ms, 1500);
 }
 
 static const struct t_case tests[] = {
