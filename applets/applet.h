@@ -12,8 +12,8 @@
 
 #include "base/base.h"
 
-#define APPLET(name, id, summary)          \
-	int id##_main(int argc, char **argv); \
+#define APPLET(name, id, summary)                                                                  \
+	int id##_main(int argc, char **argv);                                                      \
 	extern const char id##_usage[];
 #include "applets.def"
 #undef APPLET
@@ -27,20 +27,22 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
  * terminator) and pass the case to applet_klog_flag().
  */
 #define APPLET_OPT_KLOG 0x4b4c
-#define APPLET_KLOG_OPTIONS                                          \
-	{ "logtostderr", optional_argument, NULL, APPLET_OPT_KLOG },     \
-	{ "alsologtostderr", optional_argument, NULL, APPLET_OPT_KLOG }, \
-	{ "log_dir", required_argument, NULL, APPLET_OPT_KLOG },         \
-	{ "log_file", required_argument, NULL, APPLET_OPT_KLOG },        \
-	{ "log_file_max_size", required_argument, NULL, APPLET_OPT_KLOG }, \
-	{ "log_backtrace_at", required_argument, NULL, APPLET_OPT_KLOG }, \
-	{ "skip_headers", optional_argument, NULL, APPLET_OPT_KLOG },    \
-	{ "skip_log_headers", optional_argument, NULL, APPLET_OPT_KLOG }, \
-	{ "stderrthreshold", required_argument, NULL, APPLET_OPT_KLOG }, \
-	{ "vmodule", required_argument, NULL, APPLET_OPT_KLOG },         \
-	{ "add_dir_header", optional_argument, NULL, APPLET_OPT_KLOG },  \
-	{ "one_output", optional_argument, NULL, APPLET_OPT_KLOG },      \
-	{ "logging-format", required_argument, NULL, APPLET_OPT_KLOG }
+#define APPLET_KLOG_OPTIONS                                                                        \
+	{ "logtostderr", optional_argument, NULL, APPLET_OPT_KLOG },                               \
+		{ "alsologtostderr", optional_argument, NULL, APPLET_OPT_KLOG },                   \
+		{ "log_dir", required_argument, NULL, APPLET_OPT_KLOG },                           \
+		{ "log_file", required_argument, NULL, APPLET_OPT_KLOG },                          \
+		{ "log_file_max_size", required_argument, NULL, APPLET_OPT_KLOG },                 \
+		{ "log_backtrace_at", required_argument, NULL, APPLET_OPT_KLOG },                  \
+		{ "skip_headers", optional_argument, NULL, APPLET_OPT_KLOG },                      \
+		{ "skip_log_headers", optional_argument, NULL, APPLET_OPT_KLOG },                  \
+		{ "stderrthreshold", required_argument, NULL, APPLET_OPT_KLOG },                   \
+		{ "vmodule", required_argument, NULL, APPLET_OPT_KLOG },                           \
+		{ "add_dir_header", optional_argument, NULL, APPLET_OPT_KLOG },                    \
+		{ "one_output", optional_argument, NULL, APPLET_OPT_KLOG },                        \
+	{                                                                                          \
+		"logging-format", required_argument, NULL, APPLET_OPT_KLOG                         \
+	}
 
 /* Warn once that a klog flag is accepted for compatibility and ignored. */
 void applet_klog_flag(const char *applet, const struct option *opts, int longindex);
@@ -64,7 +66,7 @@ MUST_CHECK int applet_parse_verbosity(const char *arg, int *out);
  * with @err (of @errlen bytes) saying why.
  */
 struct applet_gates {
-	bool list_type_attributes;        /* DRAListTypeAttributes */
+	bool list_type_attributes; /* DRAListTypeAttributes */
 	bool persistent_slice_attributes; /* PersistentResourceSliceAttributes */
 };
 
@@ -84,8 +86,8 @@ struct inv_expr;
  * syntax error print the source with a caret under the column and the
  * reason on stderr. 0, or EXIT_USAGE after printing.
  */
-MUST_CHECK int applet_compile_expr(const char *applet, const char *flag, const char *src,
-				   int mode, struct arena *a, struct inv_expr **out);
+MUST_CHECK int applet_compile_expr(const char *applet, const char *flag, const char *src, int mode,
+				   struct arena *a, struct inv_expr **out);
 
 /* Print "<applet>: <msg>" and the usage hint on stderr; returns EXIT_USAGE. */
 int applet_usage_error(const char *applet, const char *fmt, ...) PRINTF_LIKE(2, 3);

@@ -3,8 +3,8 @@
 #include "applet.h"
 
 const char attach_usage[] = "usage: dranet-attach [FLAGS...]\n"
-			   "\n"
-			   "Not built yet: planned in issue 3 (attach engine).\n";
+			    "\n"
+			    "Not built yet: planned in issue 3 (attach engine).\n";
 
 int attach_main(int argc, char **argv)
 {

@@ -3,8 +3,8 @@
 #include "applet.h"
 
 const char inspect_usage[] = "usage: dranet-inspect [FLAGS...]\n"
-			   "\n"
-			   "Not built yet: planned in issue 6 (state) and issue 9.\n";
+			     "\n"
+			     "Not built yet: planned in issue 6 (state) and issue 9.\n";
 
 int inspect_main(int argc, char **argv)
 {

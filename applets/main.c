@@ -18,7 +18,7 @@
 
 struct applet {
 	const char *name; /* dranet-discover */
-	const char *id;   /* discover */
+	const char *id; /* discover */
 	const char *summary;
 	const char *usage;
 	int (*main)(int, char **);
@@ -45,8 +45,9 @@ static void usage(FILE *f)
 		   "\napplets (also callable through a symlink of that name):\n");
 	for (size_t i = 0; i < ARRAY_SIZE(applets); i++)
 		fprintf(f, "  %-16s %s\n", applets[i].name, applets[i].summary);
-	fprintf(f, "\nEvery applet takes --help. Flags accept Go's syntax (-v=4, --v=4, -name value)\n"
-		   "and GNU's (--name=value, --name value).\n");
+	fprintf(f,
+		"\nEvery applet takes --help. Flags accept Go's syntax (-v=4, --v=4, -name value)\n"
+		"and GNU's (--name=value, --name value).\n");
 }
 
 static bool is_help(const char *a)

@@ -29,11 +29,11 @@ struct json;
 #define INV_DRIVER_NAME "dra.net"
 
 /* Kubernetes API validation limits (resource.k8s.io/v1, protocols.md §5.4). */
-#define INV_ATTRS_MAX 32        /* attributes + capacities per device */
-#define INV_STRING_MAX 64       /* bytes of a string attribute value */
+#define INV_ATTRS_MAX 32 /* attributes + capacities per device */
+#define INV_STRING_MAX 64 /* bytes of a string attribute value */
 #define INV_SLICE_DEVICES_MAX 128 /* devices per ResourceSlice */
-#define INV_ATTR_ID_MAX 32      /* the part of an attribute name after the domain */
-#define INV_NAME_MAX 63         /* DNS-1123 label */
+#define INV_ATTR_ID_MAX 32 /* the part of an attribute name after the domain */
+#define INV_NAME_MAX 63 /* DNS-1123 label */
 
 /* ------------------------------------------------------ the device model */
 
@@ -58,9 +58,9 @@ struct inv_device {
 	struct inv_attr attr[INV_ATTRS_MAX];
 	unsigned n_attr;
 	/* Identity, not published: how to find the device again. */
-	int ifindex;        /* 0 without a netdev */
+	int ifindex; /* 0 without a netdev */
 	const char *ifname; /* NULL without a netdev */
-	const char *pci;    /* normalized BDF "0000:8a:00.0", NULL if none */
+	const char *pci; /* normalized BDF "0000:8a:00.0", NULL if none */
 	/*
 	 * NULL when the device would be published; else why not (a static
 	 * string or one in the scan's arena): "bridge", "enslaved to br0",
@@ -312,7 +312,7 @@ MUST_CHECK int inv_expr_format_err(const char *src, const struct inv_expr_err *e
 /* --------------------------------------------------------------- slice.c */
 
 struct inv_slice_opts {
-	const char *node;   /* pool name and spec.nodeName */
+	const char *node; /* pool name and spec.nodeName */
 	const char *driver; /* INV_DRIVER_NAME */
 	int64_t generation; /* pool.generation */
 	const char *api_version; /* "resource.k8s.io/v1" */
