@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lib/attach: the attach engine. Put a host netdev into a pod's network
+ * namespace configured as a claim asks, and later put it back on the host
+ * exactly as it was (DESIGN.md "Beyond upstream" 2 and 3).
+ *
+ *  - the claim configuration (config.c): upstream's opaque parameters
+ *    (reference/upstream.md §5, upstream-v1.4.md §4), parsed strictly
+ *    through lib/json and validated with upstream's rules and messages,
+ *    fixed where upstream is wrong (§11 weaknesses 19-21);
+ *  - the engine: host snapshot, attach as a transaction with an undo log,
+ *    detach and restore (engine sections below, owned by their .c files);
+ *  - DHCPv4 as a non-blocking state machine (dhcp.c).
+ *
+ * Sections below are owned by their .c file.
+ */
+#ifndef DRANET_ATTACH_ATTACH_H
+#define DRANET_ATTACH_ATTACH_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "json/json.h"
+
+/* ------------------------------------------------- claim config (config.c) */
+
+/* Limits of one claim config (a hostile config must not cost more than this). */
+#define ATTACH_ADDRS_MAX 64 /* interface.addresses */
+#define ATTACH_ROUTES_MAX 512 /* routes (config + copied host routes) */
+#define ATTACH_RULES_MAX 256
+#define ATTACH_NEIGHS_MAX 256
+#define ATTACH_ETHTOOL_MAX 256 /* ethtool features + private flags */
+#define ATTACH_ERRS_MAX 64 /* validation errors kept; more are counted */
+#define ATTACH_MAC_MAX 20 /* EUI-48, EUI-64 or a 20-byte IPoIB address */
+
+/* An IP address, or a prefix when len is meaningful. family 0 = not set. */
+struct attach_ip {
+	uint8_t family; /* AF_INET, AF_INET6, 0 */
+	uint8_t len; /* prefix length; 32/128 for a bare address */
+	uint8_t addr[16];
+};
+
+struct attach_mac {
+	uint8_t len; /* 0 = not set; 6, 8 or 20 */
+	uint8_t addr[ATTACH_MAC_MAX];
+};
+
+/*
+ * JSON names are upstream's (camelCase); each optional scalar has a has_
+ * flag because upstream's pointer fields tell absent from zero. Strings are
+ * the text as given (for messages and round-trips), the parsed forms sit
+ * beside them. Everything lives in the arena given to the parser.
+ */
+struct attach_vrf_cfg {
+	const char *name;
+	int64_t table;
+	bool has_table; /* after defaulting always true (FNV-1a table in [1000, 1999]) */
+};
+
+struct attach_iface_cfg {
+	const char *name; /* "" or NULL: keep the host name */
+	const char **addresses;
+	size_t n_addresses;
+	struct attach_ip *addrs; /* parsed addresses[], same order and count */
+	bool dhcp, has_dhcp;
+	int32_t mtu;
+	bool has_mtu;
+	const char *hardware_addr;
+	bool has_hardware_addr;
+	struct attach_mac mac; /* parsed hardware_addr */
+	int32_t gso_max_size, gro_max_size, gso_ipv4_max_size, gro_ipv4_max_size;
+	bool has_gso_max_size, has_gro_max_size, has_gso_ipv4_max_size, has_gro_ipv4_max_size;
+	bool disable_ebpf, has_disable_ebpf; /* "disableEbpfPrograms" */
+	bool forwarding, has_forwarding;
+	int32_t arp_ignore, arp_announce;
+	bool has_arp_ignore, has_arp_announce;
+	struct attach_vrf_cfg vrf;
+	bool has_vrf;
+};
+
+/* Where a route or rule came from: the claim, or copied from the host at prepare. */
+enum attach_origin {
+	ATTACH_FROM_CONFIG,
+	ATTACH_FROM_HOST,
+};
+
+struct attach_route_cfg {
+	const char *destination, *gateway, *source;
+	uint8_t scope; /* RT_SCOPE_UNIVERSE (0) or RT_SCOPE_LINK (253) */
+	int64_t table; /* 0: main */
+	struct attach_ip dst, gw, src; /* parsed; a bare IP destination is a host route */
+	/* Copied host routes keep these (weakness 21); 0 for config routes = kernel default. */
+	enum attach_origin origin;
+	uint32_t metric, mtu;
+	uint8_t protocol, type;
+};
+
+struct attach_rule_cfg {
+	int64_t priority;
+	bool has_priority; /* absent: the kernel picks (weakness 20) */
+	const char *source, *destination;
+	int64_t table;
+	bool has_table; /* absent: main */
+	struct attach_ip src, dst; /* parsed prefixes */
+	enum attach_origin origin;
+};
+
+struct attach_neigh_cfg {
+	const char *destination, *hardware_addr;
+	struct attach_ip dst;
+	struct attach_mac mac;
+};
+
+struct attach_ethtool_cfg {
+	struct json_kv_bool *features; /* document order; names as the user wrote them */
+	size_t n_features;
+	struct json_kv_bool *private_flags;
+	size_t n_private_flags;
+};
+
+struct attach_config {
+	const char *profile; /* upstream v1.4; resolved by a later issue */
+	struct attach_iface_cfg interface;
+	struct attach_route_cfg *routes;
+	size_t n_routes;
+	struct attach_rule_cfg *rules;
+	size_t n_rules;
+	struct attach_neigh_cfg *neighbors;
+	size_t n_neighbors;
+	struct attach_ethtool_cfg ethtool;
+	bool has_ethtool;
+};
+
+/* Validation errors, each "path: message" in upstream's words, in the arena. */
+struct attach_errs {
+	const char *msg[ATTACH_ERRS_MAX];
+	size_t n; /* kept */
+	size_t dropped; /* beyond ATTACH_ERRS_MAX */
+};
+
+/*
+ * Config functions (config.c) are declared here, below the types above.
+ */
+
+/* --------------------------------------------- engine (snapshot.c, engine.c) */
+
+/* ----------------------------------------------------------- DHCPv4 (dhcp.c) */
+
+#endif
