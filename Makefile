@@ -143,7 +143,15 @@ fuzz:
 		-artifact_prefix=build/libfuzzer/ \
 		build/libfuzzer/corpus/$(T) tests/fuzz/corpus/$(T)
 
-bench: all
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(O)/bench/%)
+
+$(O)/bench/%: bench/%.c $(O)/libdranet.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BENCH   $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libdranet.a $(LDLIBS)
+
+bench: all $(BENCH_BINS)
 	$(Q)bash bench/run.sh $(O)
 
 # ---------------------------------------------------------------- hygiene
