@@ -625,7 +625,7 @@ static void test_arena_sweep(void)
 		REQUIRE(big);
 		want = attach_config_parse(inputs[k], strlen(inputs[k]), big, &c, &ref);
 		CHECK(want == 0 || want == -EBADMSG);
-		for (cap = 0; cap < (1 << 20) && ret == -ENOMEM; cap += 64) {
+		for (cap = 0; cap < (1 << 20) && ret == -ENOMEM; cap += 16) {
 			struct arena *a = arena_new(cap);
 
 			if (!a)
