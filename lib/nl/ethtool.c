@@ -580,6 +580,16 @@ static int get_simple(struct nl_ethtool *e, const struct nl_ethtool_dev *dev, ui
 	return ret;
 }
 
+/* Strings, then FEATURES_GET: c->names and c->out/c->n filled. */
+static int features_get(struct nl_ethtool *e, const struct nl_ethtool_dev *dev, struct reply_ctx *c)
+{
+	int ret = strset_get(e, dev, ETH_SS_FEATURES, c);
+
+	if (ret < 0)
+		return ret;
+	return get_simple(e, dev, ETHTOOL_MSG_FEATURES_GET, ETHTOOL_MSG_FEATURES_GET_REPLY, c);
+}
+
 int nl_ethtool_features_get(struct nl_ethtool *e, const struct nl_ethtool_dev *dev, struct arena *a,
 			    struct nl_feature **out, size_t *n)
 {
@@ -588,10 +598,7 @@ int nl_ethtool_features_get(struct nl_ethtool *e, const struct nl_ethtool_dev *d
 
 	*out = NULL;
 	*n = 0;
-	ret = strset_get(e, dev, ETH_SS_FEATURES, &c);
-	if (ret < 0)
-		return ret;
-	ret = get_simple(e, dev, ETHTOOL_MSG_FEATURES_GET, ETHTOOL_MSG_FEATURES_GET_REPLY, &c);
+	ret = features_get(e, dev, &c);
 	if (ret < 0)
 		return ret;
 	*out = c.out;
@@ -661,9 +668,7 @@ int nl_ethtool_features_set(struct nl_ethtool *e, const struct nl_ethtool_dev *d
 			    size_t why_len)
 {
 	struct reply_ctx c = { .a = a };
-	struct nl_feature *f;
 	struct nlmsghdr *nlh;
-	size_t nf;
 	void *buf;
 	int ret;
 
@@ -673,14 +678,10 @@ int nl_ethtool_features_set(struct nl_ethtool *e, const struct nl_ethtool_dev *d
 		return -EINVAL;
 	if (n == 0)
 		return 0;
-	ret = nl_ethtool_features_get(e, dev, a, &f, &nf);
+	ret = features_get(e, dev, &c);
 	if (ret < 0)
 		return ret;
-	ret = features_check(f, nf, req, n, a, why, why_len);
-	if (ret < 0)
-		return ret;
-	/* The reply is named with the strings the GET used (c.names). */
-	ret = strset_get(e, dev, ETH_SS_FEATURES, &c);
+	ret = features_check(c.out, c.n, req, n, a, why, why_len);
 	if (ret < 0)
 		return ret;
 	buf = arena_alloc(a, REQ_BUF_SIZE);
