@@ -410,7 +410,7 @@ int nl_ethtool_features_set_decode(const struct nlmsghdr *nlh, const char *const
 				   size_t n_names, struct arena *a, char **failed)
 {
 	const struct nlattr *tb[ETHTOOL_A_FEATURES_MAX + 1];
-	struct nl_bitset wanted;
+	struct nl_bitset wanted, active;
 	char *s = NULL;
 	int ret;
 
@@ -427,7 +427,7 @@ int nl_ethtool_features_set_decode(const struct nlmsghdr *nlh, const char *const
 	/* The ACTIVE diff (what changed) is only informative, but must be well-formed. */
 	if (tb[ETHTOOL_A_FEATURES_ACTIVE]) {
 		ret = nl_ethtool_bitset_decode(tb[ETHTOOL_A_FEATURES_ACTIVE], names, n_names,
-					       &wanted);
+					       &active);
 		if (ret < 0)
 			return ret;
 	}
