@@ -587,6 +587,9 @@ static int features_get(struct nl_ethtool *e, const struct nl_ethtool_dev *dev, 
 
 	if (ret < 0)
 		return ret;
+	/* Every kernel with ethtool netlink names its features (NETDEV_FEATURE_COUNT). */
+	if (c->n_names == 0)
+		return -EBADMSG;
 	return get_simple(e, dev, ETHTOOL_MSG_FEATURES_GET, ETHTOOL_MSG_FEATURES_GET_REPLY, c);
 }
 
