@@ -493,6 +493,26 @@ static const char *format_mac(struct arena *a, const uint8_t *p, size_t n)
 	return s;
 }
 
+static int cmp_cstr(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* How many different strings @items holds (n when the arena is full: no warning lost). */
+static size_t count_distinct(struct arena *a, const char **items, size_t n)
+{
+	const char **v = arena_calloc(a, n, sizeof(*v));
+	size_t d = 0;
+
+	if (!v)
+		return n;
+	memcpy(v, items, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_cstr);
+	for (size_t i = 0; i < n; i++)
+		d += i == 0 || strcmp(v[i], v[i - 1]) != 0;
+	return d;
+}
+
 /*
  * A comma-joined list value (upstream v1.4's ipv4/ipv6, tcFilterNames,
  * tcxProgramNames) through inv_attr_set_list's rule: sorted, unique, cut at
@@ -512,9 +532,13 @@ static int join_list(struct inv_scan_ctx *c, struct arena *a, const struct link_
 		return kept;
 	if (kept > 0)
 		*out = tmp.attr[0].s;
-	if ((size_t)kept < n)
-		inv_warnf(&c->warn, "%s: %s keeps %d of %zu values (%d-byte limit)", lr->l.name,
-			  key, kept, n, INV_STRING_MAX);
+	if ((size_t)kept < n) {
+		size_t distinct = count_distinct(a, items, n);
+
+		if ((size_t)kept < distinct)
+			inv_warnf(&c->warn, "%s: %s keeps %d of %zu values (%d-byte limit)",
+				  lr->l.name, key, kept, distinct, INV_STRING_MAX);
+	}
 	return 0;
 }
 
