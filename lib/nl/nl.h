@@ -320,8 +320,8 @@ MUST_CHECK int nl_tc_filter_decode(const struct nlmsghdr *nlh, struct nl_tc_filt
  * every chain, on @s (whose namespace names @ifindex), in @a; the kernel's
  * per-chain placeholder entries (no TCA_OPTIONS) are left out. A link
  * without a clsact qdisc has none: 0 with *n = 0 (the kernel ends such a
- * dump empty, no error). -ENODEV when @ifindex does not exist, -ENOMEM,
- * -EBADMSG, or a kernel -errno.
+ * dump empty, no error), and so does an @ifindex that does not exist.
+ * 0, -ENOMEM, -EBADMSG, or a kernel -errno.
  */
 MUST_CHECK int nl_tc_filter_dump(struct nl_sock *s, int ifindex, uint32_t parent, struct arena *a,
 				 struct nl_tc_filter **out, size_t *n);
@@ -369,7 +369,8 @@ struct nl_ebpf {
 
 /*
  * List both (tc through @s, TCX through bpf(2) in the current namespace:
- * @s must be a socket of that same namespace). 0 or -errno.
+ * @s must be a socket of that same namespace). 0 or -errno; -ENODEV when
+ * @ifindex does not exist (on a kernel with TCX; without, an empty list).
  */
 MUST_CHECK int nl_ebpf_list(struct nl_sock *s, int ifindex, struct arena *a, struct nl_ebpf *out);
 /*

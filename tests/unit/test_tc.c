@@ -3,19 +3,34 @@
  * lib/nl tc filter decoder (tc.c) on hand-built RTM_NEWTFILTER messages:
  * a cls_bpf filter as the kernel dumps it, the per-chain placeholder
  * without TCA_OPTIONS, another kind, and malformed attributes at each
- * level; then every truncation of a good message.
+ * level; then every truncation of a good message. Then the kernel, in a
+ * private network namespace on lo: no clsact, a missing ifindex, a cls_bpf
+ * filter and a TCX program (a two-instruction program loaded here) listed
+ * and removed by nl_ebpf_detach_all. tests/e2e/21-ebpf.t checks the same
+ * against tc and bpftool.
  */
 #include "nl/nl.h"
 
 #include <errno.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
+#include <arpa/inet.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include "nl/kcompat.h"
 #include "t.h"
+
+/* Test-only state: did main() get us into a private network namespace? */
+static int netns_err = -1;
 
 #define ETH_P_ALL_BE 0x0300 /* htons(ETH_P_ALL), as tc puts it in tcm_info */
 
@@ -220,13 +235,165 @@ static void test_truncation(void)
 	CHECK(ok > 0 && bad > 0);
 }
 
+/* ---------------------------------------------------------------- kernel */
+
+static int sys_bpf(int cmd, union bpf_attr *attr)
+{
+	long ret = syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+
+	return ret < 0 ? -errno : (int)ret;
+}
+
+/* r0 = 0; exit: a classifier that passes everything. */
+static int load_prog(const char *name)
+{
+	static const struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_SCHED_CLS;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = 2;
+	attr.license = (uint64_t)(uintptr_t) "GPL";
+	snprintf(attr.prog_name, sizeof(attr.prog_name), "%s", name);
+	return sys_bpf(BPF_PROG_LOAD, &attr);
+}
+
+static int tc_add(struct nl_sock *s, uint16_t type, uint32_t parent, uint32_t handle, uint32_t info,
+		  const char *kind, int bpf_fd)
+{
+	uint8_t buf[NL_BUF_SIZE] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = nl_msg_put_header(buf, sizeof(buf), type, NLM_F_CREATE | NLM_F_EXCL);
+	struct tcmsg *tcm = nl_msg_put_extra(nlh, sizeof(buf), sizeof(*tcm));
+	char ext[128];
+
+	tcm->tcm_ifindex = 1;
+	tcm->tcm_parent = parent;
+	tcm->tcm_handle = handle;
+	tcm->tcm_info = info;
+	nl_attr_put_strz(nlh, sizeof(buf), TCA_KIND, kind);
+	if (bpf_fd >= 0) {
+		struct nlattr *o = nl_attr_nest_start(nlh, sizeof(buf), TCA_OPTIONS);
+
+		nl_attr_put_u32(nlh, sizeof(buf), TCA_BPF_FD, (uint32_t)bpf_fd);
+		nl_attr_put_strz(nlh, sizeof(buf), TCA_BPF_NAME, "t.o:[classifier]");
+		nl_attr_put_u32(nlh, sizeof(buf), TCA_BPF_FLAGS, TCA_BPF_FLAG_ACT_DIRECT);
+		nl_attr_nest_end(nlh, o);
+	}
+	return nl_request(s, nlh, NULL, NULL, NULL, ext, sizeof(ext));
+}
+
+static void test_kernel(void)
+{
+	struct arena *a = arena_new(1u << 20);
+	struct nl_tcx_prog progs[NL_TCX_PROGS_MAX];
+	struct nl_tc_filter *f;
+	struct nl_sock *s = NULL;
+	struct nl_ebpf e;
+	union bpf_attr attr;
+	unsigned n_tc = 9, n_tcx = 9;
+	bool tcx;
+	size_t n;
+	int cls, prog;
+
+	if (netns_err) {
+		T_FAIL("no private network namespace: %s", strerror(-netns_err));
+		goto out;
+	}
+	REQUIRE(a);
+	REQUIRE(nl_open(NETLINK_ROUTE, NULL, &s) == 0);
+	/* No clsact: an empty list, no error; nothing to detach. */
+	CHECK_EQ(nl_tc_filter_dump(s, 1, NL_TC_PARENT_INGRESS, a, &f, &n), 0);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(nl_tcx_query(1, false, progs, &n, &tcx), 0);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(nl_ebpf_detach_all(s, 1, &n_tc, &n_tcx), 0);
+	CHECK(n_tc == 0 && n_tcx == 0);
+	/* A missing ifindex: the tc dump is empty (the kernel skips it), bpf(2) says ENODEV. */
+	CHECK_EQ(nl_tc_filter_dump(s, 4242, NL_TC_PARENT_INGRESS, a, &f, &n), 0);
+	CHECK_EQ(n, 0);
+	if (tcx) {
+		bool sup;
+
+		CHECK_EQ(nl_tcx_query(4242, false, progs, &n, &sup), -ENODEV);
+	}
+
+	/* A cls_bpf filter on clsact ingress of lo. */
+	REQUIRE(tc_add(s, RTM_NEWQDISC, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0), 0, "clsact", -1) ==
+		0);
+	cls = load_prog("t_cls");
+	REQUIRE(cls >= 0);
+	REQUIRE(tc_add(s, RTM_NEWTFILTER, NL_TC_PARENT_INGRESS, 1,
+		       TC_H_MAKE(10u << 16, htons(ETH_P_ALL)), "bpf", cls) == 0);
+	close(cls);
+	CHECK_EQ(nl_tc_filter_dump(s, 1, NL_TC_PARENT_EGRESS, a, &f, &n), 0);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(nl_tc_filter_dump(s, 1, NL_TC_PARENT_INGRESS, a, &f, &n), 0);
+	REQUIRE(n == 1);
+	CHECK_STR(f[0].kind, "bpf");
+	CHECK_STR(f[0].bpf_name, "t.o:[classifier]");
+	CHECK_EQ(f[0].prio, 10);
+	CHECK_EQ(f[0].protocol, htons(ETH_P_ALL));
+	CHECK_EQ(f[0].handle, 1);
+	CHECK(f[0].bpf_id > 0);
+	CHECK_EQ(f[0].bpf_flags, TCA_BPF_FLAG_ACT_DIRECT);
+
+	/* A TCX program attached without a link (Linux 6.6+). */
+	if (tcx) {
+		prog = load_prog("t_tcx");
+		REQUIRE(prog >= 0);
+		memset(&attr, 0, sizeof(attr));
+		attr.target_fd = 1;
+		attr.attach_bpf_fd = (uint32_t)prog;
+		attr.attach_type = NL_BPF_TCX_EGRESS;
+		CHECK_EQ(sys_bpf(BPF_PROG_ATTACH, &attr), 0);
+		close(prog);
+	} else {
+		fprintf(stderr, "# this kernel has no TCX: TCX checks skipped\n");
+	}
+	CHECK_EQ(nl_ebpf_list(s, 1, a, &e), 0);
+	CHECK_EQ(e.n_tc, 1);
+	CHECK_EQ(e.tcx_supported, tcx);
+	if (tcx) {
+		REQUIRE(e.n_tcx == 1);
+		CHECK_EQ(e.n_tcx_ingress, 0); /* it is on egress */
+		CHECK_STR(e.tcx[0].name, "t_tcx");
+		CHECK_EQ(e.tcx[0].link_id, 0);
+	}
+	CHECK_EQ(nl_ebpf_detach_all(s, 1, &n_tc, &n_tcx), 0);
+	CHECK_EQ(n_tc, 1);
+	CHECK_EQ(n_tcx, tcx ? 1 : 0);
+	CHECK_EQ(nl_ebpf_list(s, 1, a, &e), 0);
+	CHECK(e.n_tc == 0 && e.n_tcx == 0);
+out:
+	nl_close(s);
+	arena_free(a);
+}
+
+static int enter_netns(void)
+{
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
+		return -errno;
+	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
 static const struct t_case tests[] = {
 	T(test_decode_bpf),
 	T(test_decode_malformed),
 	T(test_truncation),
+	T(test_kernel),
 };
 
 int main(void)
 {
+	netns_err = enter_netns();
+	if (netns_err)
+		fprintf(stderr, "unshare(CLONE_NEWNET): %s (the kernel tests need root)\n",
+			strerror(-netns_err));
 	return T_RUN(tests);
 }
