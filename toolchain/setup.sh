@@ -95,7 +95,7 @@ if [ "${#missing[@]}" -gt 0 ] || [ "$sources_changed" = 1 ]; then
 else
 	say "all ${#PACKAGES[@]} Debian packages present, node $(node --version), npm $(npm --version)"
 fi
-for c in musl-gcc clang clang-format protoc-c node npm unshare ip jq file /usr/bin/python3; do
+for c in musl-gcc clang clang-format protoc-c node npm unshare ip jq file bpftool /usr/bin/python3; do
 	command -v "$c" >/dev/null || die "$c still missing after apt-get install"
 done
 
