@@ -24,9 +24,14 @@ clang -target bpf -O2 -g -c tests/data/bpf/dummy_bpf_tcx.c -o "$T/dummy_bpf_tcx.
 # The same classifier under long file names (TCA_BPF_NAME is "<file basename>:[<section>]").
 for x in aaaaaaaaaaaaaaa bbbbbbbbbbbbbbb ccccccccccccccc; do cp "$T/dummy_bpf.o" "$T/long_${x}_bpf.o"; done
 
+# Where the commands below look: IN=(ip netns exec NS) and DISC_NS=(--netns PATH) for a
+# namespace other than ours.
+IN=()
+DISC_NS=()
+
 # attrs IFNAME: that netdev's dra.net attributes from discover, as {key: value}.
 attrs() {
-	"$DRANET" discover -o json --all >"$T/disc.json" || fail "discover failed"
+	"$DRANET" discover "${DISC_NS[@]}" -o json --all >"$T/disc.json" || fail "discover failed"
 	python3 - "$1" "$T/disc.json" <<'EOF'
 import json, sys
 name, path = sys.argv[1], sys.argv[2]
@@ -48,9 +53,9 @@ EOF
 # (names sorted and unique, cut at a comma within 64 bytes), plus the raw lists.
 oracle() {
 	local dev=$1
-	tc -j filter show dev "$dev" ingress >"$T/tc-in.json"
-	tc -j filter show dev "$dev" egress >"$T/tc-eg.json"
-	bpftool -j net show dev "$dev" >"$T/bpftool.json"
+	"${IN[@]}" tc -j filter show dev "$dev" ingress >"$T/tc-in.json"
+	"${IN[@]}" tc -j filter show dev "$dev" egress >"$T/tc-eg.json"
+	"${IN[@]}" bpftool -j net show dev "$dev" >"$T/bpftool.json"
 	python3 - "$T" <<'EOF'
 import json, sys
 t = sys.argv[1]
@@ -93,7 +98,7 @@ check() {
 	want=$(oracle "$dev")
 	got=$(attrs "$dev")
 	assert_json_eq "$(jq -c .attrs <<<"$want")" "$got" "$what: attributes of $dev"
-	lst=$("$NLTOOL" ebpf-list "$dev") || fail "nltool ebpf-list $dev"
+	lst=$("${IN[@]}" "$NLTOOL" ebpf-list "$dev") || fail "nltool ebpf-list $dev"
 	assert_json_eq "$(jq -c '.tc | sort_by(.parent, .prio, .id)' <<<"$want")" \
 		"$(jq -c '[.tc[] | {parent, name, id, prio, direct_action}] | sort_by(.parent, .prio, .id)' <<<"$lst")" \
 		"$what: nltool tc filters of $dev"
@@ -181,6 +186,32 @@ if [ "$tcx" = true ]; then
 	# The pinned link outlives its detach, defunct; the programs stay loaded and pinned.
 	assert_contains "$(bpftool link show pinned /sys/fs/bpf/d1link)" "(detached)" "d1 link detached"
 fi
+# In a pod's namespace (what the attach engine sees after moving the link there):
+# the move destroys the clsact qdisc and its filters, TCX programs and links stay.
+# discover --netns reads them (bpf(2) from inside that namespace), and the detach
+# runs there through `ip netns exec` (setns, as the engine does).
+if [ "$tcx" = true ]; then
+	veth_pair d2 d2p
+	must tc qdisc add dev d2 clsact
+	must tc filter add dev d2 ingress bpf direct-action obj "$T/dummy_bpf.o" sec classifier
+	must bpftool net attach tcx_ingress pinned /sys/fs/bpf/tcx/handle_ingress dev d2
+	must "$NLTOOL" tcx-link d2 egress /sys/fs/bpf/tcx/handle_egress /sys/fs/bpf/d2link
+	netns_add pod21
+	must ip link set d2 netns pod21
+	IN=(ip netns exec pod21)
+	DISC_NS=(--netns /run/netns/pod21)
+	assert_eq "" "$("${IN[@]}" tc filter show dev d2 ingress)" "the move took the tc filter"
+	check d2 "moved into a namespace"
+	assert_eq "handle_egress,handle_ingress" "$(attrs d2 | jq -r .tcxProgramNames.value)" \
+		"d2 tcxProgramNames seen through --netns"
+	out=$("${IN[@]}" "$NLTOOL" ebpf-detach d2) || fail "nltool ebpf-detach d2 in pod21: $out"
+	assert_json_eq '{"tc_removed":0,"tcx_detached":2,"error":0}' "$out" "detach in pod21"
+	case "$("${IN[@]}" bpftool net show dev d2)" in *tcx/*) fail "d2: TCX left: $("${IN[@]}" bpftool net show dev d2)" ;; esac
+	check d2 "detached in its namespace"
+	IN=()
+	DISC_NS=()
+fi
+
 # Nothing left to detach is no error.
 out=$("$NLTOOL" ebpf-detach d0) || fail "second detach: $out"
 assert_json_eq '{"tc_removed":0,"tcx_detached":0,"error":0}' "$out" "second detach"
