@@ -376,7 +376,9 @@ MUST_CHECK int nl_ebpf_list(struct nl_sock *s, int ifindex, struct arena *a, str
 /*
  * upstream's disableEbpfPrograms, run in the namespace that holds @ifindex:
  * delete every BPF tc filter on clsact ingress and egress and detach every
- * TCX program. Goes on past a failure and returns the first -errno, or 0;
+ * TCX program (moving a link into another namespace already drops its
+ * clsact qdisc and filters; TCX programs stay). Goes on past a failure and
+ * returns the first -errno, or 0;
  * *@n_tc and *@n_tcx (may be NULL) count what was removed. A kernel without
  * TCX has nothing to detach there.
  */
