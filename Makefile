@@ -122,12 +122,18 @@ $(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(O)/libdranet.a
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(O)/libdranet.a $(LDLIBS)
 
+# Helpers for the e2e tests (tests/tools/), linked like the unit tests.
+$(O)/tests/nltool: tests/tools/nltool.c $(O)/libdranet.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libdranet.a $(LDLIBS)
+
 unit-bins: $(UNIT_BINS) $(FUZZ_BINS) all
 
 test: unit-bins
 	$(Q)bash tests/run-unit.sh $(O)
 
-e2e: all
+e2e: all $(O)/tests/nltool
 	$(Q)bash tests/e2e/run.sh $(O)
 
 # libFuzzer run of one target with host clang (make fuzz T=nl_attr [SECS=60]).
@@ -149,7 +155,7 @@ bench: all
 # ---------------------------------------------------------------- hygiene
 
 C_FILES := $(sort $(wildcard applets/*.c applets/*.h lib/*/*.c lib/*/*.h tests/unit/*.c \
-	tests/unit/*.h tests/fuzz/*.c bench/*.c))
+	tests/unit/*.h tests/fuzz/*.c tests/tools/*.c bench/*.c))
 
 fmt:
 	$(Q)clang-format -i $(C_FILES)

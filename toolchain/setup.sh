@@ -40,6 +40,7 @@ PACKAGES=(
 	util-linux procps    # unshare (e2e), ps/pgrep
 	valgrind             # callgrind instruction counts (bench)
 	jq git file          # tests/ci.sh, e2e asserts, `file` says statically linked
+	dnsmasq-base         # e2e 22-dhcp: the DHCP server (binary only, no service)
 )
 
 # ------------------------------------------------------------ apt sources
@@ -87,7 +88,7 @@ if [ "${#missing[@]}" -gt 0 ] || [ "$sources_changed" = 1 ]; then
 else
 	say "all ${#PACKAGES[@]} Debian packages present, node $(node --version), npm $(npm --version)"
 fi
-for c in musl-gcc clang clang-format protoc-c node npm unshare ip jq file /usr/bin/python3; do
+for c in musl-gcc clang clang-format protoc-c node npm unshare ip jq file dnsmasq /usr/bin/python3; do
 	command -v "$c" >/dev/null || die "$c still missing after apt-get install"
 done
 

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# DHCPv4 client (lib/attach/dhcp.c) against Debian's dnsmasq in a server
+# netns: a lease taken on the "host" end of a veth (no address yet), checked
+# against dnsmasq's lease file and log; the device then moves to a pod netns
+# under another name (as the engine would move it), the checkpointed lease is
+# renewed from there (unicast to the server) and finally released.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+NLTOOL="$O/tests/nltool"
+[ -x "$NLTOOL" ] || fail "$NLTOOL not built (make $O/tests/nltool)"
+command -v dnsmasq >/dev/null || fail "dnsmasq missing (toolchain/setup.sh installs dnsmasq-base)"
+
+SRV=srv$SUFFIX POD=pod$SUFFIX
+HOSTIF=dh$SUFFIX SRVIF=ds$SUFFIX PODIF=eth9
+LEASES=$E2E_TMP/dnsmasq.leases LOG=$E2E_TMP/dnsmasq.log PID=$E2E_TMP/dnsmasq.pid
+netns_add "$SRV"
+netns_add "$POD"
+veth_pair "$HOSTIF" "$SRVIF"
+must ip link set "$SRVIF" netns "$SRV"
+must ip -n "$SRV" addr add 10.77.0.1/24 dev "$SRVIF"
+must ip -n "$SRV" link set "$SRVIF" up
+must ip link set "$HOSTIF" up
+MAC=$(link_get "$HOSTIF" .address)
+
+# A 2-minute lease (dnsmasq's minimum) with T1 = 4 s and T2 = 100 s, option 121
+# routes (a /8, a /24, a /32 and the default) and a router option 3 that RFC 3442
+# says to ignore when option 121 is present.
+: >"$LEASES"
+ip netns exec "$SRV" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
+	--user=root --group=root --bind-interfaces --interface="$SRVIF" --except-interface=lo \
+	--dhcp-range=10.77.0.50,10.77.0.60,255.255.255.0,2m \
+	--dhcp-option=option:router,10.77.0.254 \
+	--dhcp-option=option:classless-static-route,10.0.0.0/8,10.77.0.2,192.168.5.0/24,10.77.0.3,172.16.1.1/32,10.77.0.4,0.0.0.0/0,10.77.0.1 \
+	--dhcp-option=option:T1,4 --dhcp-option=option:T2,100 \
+	--dhcp-leasefile="$LEASES" --pid-file="$PID" --log-dhcp --log-facility="$LOG" &
+DNSMASQ=$!
+defer kill "$DNSMASQ"
+for _ in $(seq 50); do [ -s "$PID" ] && break; sleep 0.1; done
+[ -s "$PID" ] || fail "dnsmasq did not start: $(cat "$LOG" 2>/dev/null)"
+
+# 1. The lease, taken in this ("host") netns on an interface without an address.
+t0=$(date +%s)
+out=$("$NLTOOL" dhcp "$HOSTIF" --timeout 10000) || fail "nltool dhcp: $out; log: $(cat "$LOG")"
+info "lease: $out"
+echo "$out" >"$E2E_TMP/lease1.json"
+# The oracle: dnsmasq's lease file "EXPIRY MAC IP HOSTNAME CLIENTID".
+line=$(grep -i " $MAC " "$LEASES") || fail "no lease for $MAC in $(cat "$LEASES")"
+read -r exp1 _ ip1 _ <<<"$line"
+assert_eq "$ip1/24" "$(jq -r .address <<<"$out")" "leased address"
+assert_eq "10.77.0.1" "$(jq -r .server <<<"$out")" "server id"
+assert_eq '["10.77.0.254"]' "$(jq -c .routers <<<"$out")" "routers (option 3)"
+assert_eq '[{"destination":"10.0.0.0/8","gateway":"10.77.0.2"},{"destination":"192.168.5.0/24","gateway":"10.77.0.3"},{"destination":"172.16.1.1/32","gateway":"10.77.0.4"},{"destination":"0.0.0.0/0","gateway":"10.77.0.1"}]' \
+	"$(jq -c .routes <<<"$out")" "routes: option 121 only, option 3 ignored (RFC 3442)"
+assert_eq 120 "$(jq -r .leaseSeconds <<<"$out")" "lease time"
+# Our expiry is counted from the request, dnsmasq's from its answer.
+e=$(jq -r .expiresAt <<<"$out")
+[ "$e" -ge "$((t0 + 120))" ] && [ "$e" -le "$exp1" ] && [ "$e" -ge "$((exp1 - 2))" ] ||
+	fail "expiresAt $e vs dnsmasq's $exp1 (start $t0)"
+assert_eq 4 "$(($(jq -r .renewAt <<<"$out") - $(jq -r .acquiredAt <<<"$out")))" "T1 (option 58)"
+assert_eq 100 "$(($(jq -r .rebindAt <<<"$out") - $(jq -r .acquiredAt <<<"$out")))" "T2 (option 59)"
+grep -q "DHCPACK($SRVIF) $ip1 $MAC" "$LOG" || fail "no DHCPACK in the log: $(cat "$LOG")"
+# (dnsmasq pings an address before offering it, so DISCOVERs may be retransmitted.)
+n_disc=$(grep -c "DHCPDISCOVER.*$MAC" "$LOG")
+
+# 2. Move the device into the pod netns under another name and configure the
+#    lease there (the engine's job), then renew from the checkpoint in that netns.
+must ip link set "$HOSTIF" netns "$POD"
+must ip -n "$POD" link set "$HOSTIF" name "$PODIF"
+must ip -n "$POD" addr add "$ip1/24" dev "$PODIF"
+must ip -n "$POD" link set "$PODIF" up
+[ -z "$(ip -j link show dev "$HOSTIF" 2>/dev/null | jq -r '.[]?.ifname')" ] || fail "$HOSTIF still here"
+sleep 1 # dnsmasq's lease file has 1-second expiry times: make the extension visible
+out2=$("$NLTOOL" dhcp-resume "$PODIF" --netns "/run/netns/$POD" --lease "$E2E_TMP/lease1.json" \
+	--renew-wait 20) || fail "nltool dhcp-resume: $out2; log: $(cat "$LOG")"
+info "renewed: $out2"
+echo "$out2" >"$E2E_TMP/lease2.json"
+assert_eq "$ip1/24" "$(jq -r .address <<<"$out2")" "address after renewal"
+a1=$(jq -r .acquiredAt <<<"$out") a2=$(jq -r .acquiredAt <<<"$out2")
+[ "$a2" -ge "$((a1 + 4))" ] || fail "renewal at $a2 is before T1 ($a1 + 4)"
+read -r exp2 _ ip2 _ <<<"$(grep -i " $MAC " "$LEASES")"
+assert_eq "$ip1" "$ip2" "dnsmasq kept the address"
+[ "$exp2" -gt "$exp1" ] || fail "lease not extended: $exp1 -> $exp2"
+# A renewal is a DHCPREQUEST with ciaddr set, unicast from the leased address.
+n_req=$(grep -c "DHCPREQUEST($SRVIF) $ip1 $MAC" "$LOG")
+n_ack=$(grep -c "DHCPACK($SRVIF) $ip1 $MAC" "$LOG")
+[ "$n_req" -ge 2 ] && [ "$n_ack" -ge 2 ] || fail "no renewal in the log ($n_req requests, $n_ack acks): $(cat "$LOG")"
+assert_eq "$n_disc" "$(grep -c "DHCPDISCOVER.*$MAC" "$LOG")" "DISCOVERs (a renewal must not rediscover)"
+
+# 3. Release from the pod netns: dnsmasq logs it and drops the lease.
+must "$NLTOOL" dhcp-resume "$PODIF" --netns "/run/netns/$POD" --lease "$E2E_TMP/lease2.json" --release
+for _ in $(seq 30); do grep -q "DHCPRELEASE($SRVIF) $ip1 $MAC" "$LOG" && break; sleep 0.1; done
+grep -q "DHCPRELEASE($SRVIF) $ip1 $MAC" "$LOG" || fail "no DHCPRELEASE in the log: $(cat "$LOG")"
+for _ in $(seq 30); do grep -qi " $MAC " "$LEASES" || break; sleep 0.1; done
+! grep -qi " $MAC " "$LEASES" || fail "dnsmasq kept the lease after the release: $(cat "$LEASES")"
+info "lease $ip1 taken, renewed from the pod netns as $PODIF, released"
