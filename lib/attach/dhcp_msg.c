@@ -497,7 +497,7 @@ out_free:
 static int parse_ip(const struct json *v, bool with_len, struct attach_ip *out)
 {
 	const char *s, *slash;
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN + 4]; /* "255.255.255.255/32" before the cut */
 	uint8_t bytes[4];
 	int64_t len = 32;
 
