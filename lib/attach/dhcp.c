@@ -515,7 +515,7 @@ uint64_t attach_dhcp_next_ms(const struct attach_dhcp *d)
 {
 	switch (d->st) {
 	case ATTACH_DHCP_INIT:
-		return 0;
+		return d->next_ms; /* 0 when new: at once */
 	case ATTACH_DHCP_SELECTING:
 	case ATTACH_DHCP_REQUESTING:
 		return min_u64(d->next_ms, d->deadline_ms);
