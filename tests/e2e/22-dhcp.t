@@ -3,8 +3,9 @@
 # DHCPv4 client (lib/attach/dhcp.c) against Debian's dnsmasq in a server
 # netns: a lease taken on the "host" end of a veth (no address yet), checked
 # against dnsmasq's lease file and log; the device then moves to a pod netns
-# under another name (as the engine would move it), the checkpointed lease is
-# renewed from there (unicast to the server) and finally released.
+# under another name (as the engine would move it), the running client follows
+# it and renews from there (unicast to the server), a client resumed from the
+# checkpoint renews again, and the lease is finally released.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -41,10 +42,17 @@ for _ in $(seq 50); do [ -s "$PID" ] && break; sleep 0.1; done
 [ -s "$PID" ] || fail "dnsmasq did not start: $(cat "$LOG" 2>/dev/null)"
 
 # 1. The lease, taken in this ("host") netns on an interface without an address.
+#    The client then waits for $GO: the device moves meanwhile (step 2).
+GO=$E2E_TMP/moved OUT=$E2E_TMP/nltool.out
 t0=$(date +%s)
-out=$("$NLTOOL" dhcp "$HOSTIF" --timeout 10000) || fail "nltool dhcp: $out; log: $(cat "$LOG")"
+"$NLTOOL" dhcp "$HOSTIF" --timeout 10000 --wait-file "$GO" --move-to "/run/netns/$POD" \
+	--move-name "$PODIF" --renew-wait 30 >"$OUT" 2>"$E2E_TMP/nltool.err" &
+CLIENT=$!
+defer kill "$CLIENT"
+for _ in $(seq 150); do [ -s "$OUT" ] && break; sleep 0.1; done
+out=$(head -n1 "$OUT")
+[ -n "$out" ] || fail "no lease from nltool dhcp: $(cat "$E2E_TMP/nltool.err"); log: $(cat "$LOG")"
 info "lease: $out"
-echo "$out" >"$E2E_TMP/lease1.json"
 # The oracle: dnsmasq's lease file "EXPIRY MAC IP HOSTNAME CLIENTID".
 line=$(grep -i " $MAC " "$LEASES") || fail "no lease for $MAC in $(cat "$LEASES")"
 read -r exp1 _ ip1 _ <<<"$line"
@@ -64,32 +72,54 @@ grep -q "DHCPACK($SRVIF) $ip1 $MAC" "$LOG" || fail "no DHCPACK in the log: $(cat
 # (dnsmasq pings an address before offering it, so DISCOVERs may be retransmitted.)
 n_disc=$(grep -c "DHCPDISCOVER.*$MAC" "$LOG")
 
+# renewed N: the client's Nth renewal is in dnsmasq's log (a DHCPREQUEST with
+# ciaddr, unicast from the leased address, and its DHCPACK; no new DISCOVER) and
+# the lease file's expiry went up.
+renewed() {
+	local n_req n_ack exp ip
+	n_req=$(grep -c "DHCPREQUEST($SRVIF) $ip1 $MAC" "$LOG")
+	n_ack=$(grep -c "DHCPACK($SRVIF) $ip1 $MAC" "$LOG")
+	[ "$n_req" -ge "$(($1 + 1))" ] && [ "$n_ack" -ge "$(($1 + 1))" ] ||
+		fail "renewal $1 not in the log ($n_req requests, $n_ack acks): $(cat "$LOG")"
+	assert_eq "$n_disc" "$(grep -c "DHCPDISCOVER.*$MAC" "$LOG")" "DISCOVERs (a renewal must not rediscover)"
+	read -r exp _ ip _ <<<"$(grep -i " $MAC " "$LEASES")"
+	assert_eq "$ip1" "$ip" "dnsmasq kept the address"
+	[ "$exp" -gt "$2" ] || fail "lease not extended: $2 -> $exp"
+	echo "$exp"
+}
+
 # 2. Move the device into the pod netns under another name and configure the
-#    lease there (the engine's job), then renew from the checkpoint in that netns.
+#    lease there (the engine's job); the running client follows it
+#    (attach_dhcp_move) and renews at T1 from there.
 must ip link set "$HOSTIF" netns "$POD"
 must ip -n "$POD" link set "$HOSTIF" name "$PODIF"
 must ip -n "$POD" addr add "$ip1/24" dev "$PODIF"
 must ip -n "$POD" link set "$PODIF" up
 [ -z "$(ip -j link show dev "$HOSTIF" 2>/dev/null | jq -r '.[]?.ifname')" ] || fail "$HOSTIF still here"
 sleep 1 # dnsmasq's lease file has 1-second expiry times: make the extension visible
-out2=$("$NLTOOL" dhcp-resume "$PODIF" --netns "/run/netns/$POD" --lease "$E2E_TMP/lease1.json" \
-	--renew-wait 20) || fail "nltool dhcp-resume: $out2; log: $(cat "$LOG")"
-info "renewed: $out2"
-echo "$out2" >"$E2E_TMP/lease2.json"
+touch "$GO"
+wait "$CLIENT" || fail "nltool dhcp (renewal after the move) failed: $(cat "$E2E_TMP/nltool.err")"
+out2=$(sed -n 2p "$OUT")
+info "renewed after the move: $out2"
 assert_eq "$ip1/24" "$(jq -r .address <<<"$out2")" "address after renewal"
 a1=$(jq -r .acquiredAt <<<"$out") a2=$(jq -r .acquiredAt <<<"$out2")
 [ "$a2" -ge "$((a1 + 4))" ] || fail "renewal at $a2 is before T1 ($a1 + 4)"
-read -r exp2 _ ip2 _ <<<"$(grep -i " $MAC " "$LEASES")"
-assert_eq "$ip1" "$ip2" "dnsmasq kept the address"
-[ "$exp2" -gt "$exp1" ] || fail "lease not extended: $exp1 -> $exp2"
-# A renewal is a DHCPREQUEST with ciaddr set, unicast from the leased address.
-n_req=$(grep -c "DHCPREQUEST($SRVIF) $ip1 $MAC" "$LOG")
-n_ack=$(grep -c "DHCPACK($SRVIF) $ip1 $MAC" "$LOG")
-[ "$n_req" -ge 2 ] && [ "$n_ack" -ge 2 ] || fail "no renewal in the log ($n_req requests, $n_ack acks): $(cat "$LOG")"
-assert_eq "$n_disc" "$(grep -c "DHCPDISCOVER.*$MAC" "$LOG")" "DISCOVERs (a renewal must not rediscover)"
+exp2=$(renewed 1 "$exp1")
+echo "$out2" >"$E2E_TMP/lease2.json"
+
+# 2b. A restarted driver: a new client from the checkpoint, in the pod netns,
+#     renews at the next T1.
+sleep 1
+out3=$("$NLTOOL" dhcp-resume "$PODIF" --netns "/run/netns/$POD" --lease "$E2E_TMP/lease2.json" \
+	--renew-wait 20) || fail "nltool dhcp-resume: $out3; log: $(cat "$LOG")"
+info "renewed from the checkpoint: $out3"
+echo "$out3" >"$E2E_TMP/lease3.json"
+assert_eq "$ip1/24" "$(jq -r .address <<<"$out3")" "address after the second renewal"
+[ "$(jq -r .acquiredAt <<<"$out3")" -ge "$((a2 + 4))" ] || fail "second renewal before T1"
+renewed 2 "$exp2" >/dev/null
 
 # 3. Release from the pod netns: dnsmasq logs it and drops the lease.
-must "$NLTOOL" dhcp-resume "$PODIF" --netns "/run/netns/$POD" --lease "$E2E_TMP/lease2.json" --release
+must "$NLTOOL" dhcp-resume "$PODIF" --netns "/run/netns/$POD" --lease "$E2E_TMP/lease3.json" --release
 for _ in $(seq 30); do grep -q "DHCPRELEASE($SRVIF) $ip1 $MAC" "$LOG" && break; sleep 0.1; done
 grep -q "DHCPRELEASE($SRVIF) $ip1 $MAC" "$LOG" || fail "no DHCPRELEASE in the log: $(cat "$LOG")"
 for _ in $(seq 30); do grep -qi " $MAC " "$LEASES" || break; sleep 0.1; done

@@ -3,8 +3,11 @@
  * nltool: small helpers for the e2e tests, linked against libdranet.a.
  *
  *   nltool dhcp IFNAME [--netns PATH] [--timeout MS]
+ *	      [--wait-file F --move-to PATH --move-name NAME --renew-wait S] [--release]
  *	take a lease (attach_dhcp_acquire) and print it as checkpoint JSON;
- *	the lease is kept (no release)
+ *	the lease is kept unless --release. With --wait-file, then wait for F
+ *	to exist (the test has moved the device to PATH's netns and named it
+ *	NAME there), attach_dhcp_move() the client there and renew as below
  *   nltool dhcp-resume IFNAME --lease FILE [--netns PATH] [--renew-wait S] [--release]
  *	resume a checkpointed lease (attach_dhcp_resume) on IFNAME inside
  *	PATH's netns; with --renew-wait, drive the state machine up to S
@@ -31,7 +34,8 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: nltool dhcp IFNAME [--netns PATH] [--timeout MS]\n"
+	fprintf(stderr, "usage: nltool dhcp IFNAME [--netns PATH] [--timeout MS] [--wait-file F "
+			"--move-to PATH --move-name NAME --renew-wait S] [--release]\n"
 			"       nltool dhcp-resume IFNAME --lease FILE [--netns PATH] "
 			"[--renew-wait S] [--release]\n");
 	return 2;
@@ -124,11 +128,21 @@ static int wait_renewal(struct attach_dhcp *d, unsigned secs)
 	}
 }
 
+static int wait_for(const char *path, unsigned secs)
+{
+	for (unsigned i = 0; i < secs * 10; i++) {
+		if (access(path, F_OK) == 0)
+			return 0;
+		poll(NULL, 0, 100);
+	}
+	return -ETIMEDOUT;
+}
+
 static int cmd_dhcp(int argc, char **argv)
 {
 	struct attach_dhcp_params p = { 0 };
 	struct attach_dhcp_lease lease;
-	const char *lease_path = NULL;
+	const char *lease_path = NULL, *wait_file = NULL, *move_to = NULL, *move_name = NULL;
 	unsigned renew_wait = 0;
 	bool resume = strcmp(argv[0], "dhcp-resume") == 0, release = false;
 	struct attach_dhcp *d = NULL;
@@ -150,6 +164,12 @@ static int cmd_dhcp(int argc, char **argv)
 		i++;
 		if (!strcmp(a, "--netns")) {
 			p.netns_path = val;
+		} else if (!strcmp(a, "--wait-file")) {
+			wait_file = val;
+		} else if (!strcmp(a, "--move-to")) {
+			move_to = val;
+		} else if (!strcmp(a, "--move-name")) {
+			move_name = val;
 		} else if (!strcmp(a, "--lease")) {
 			lease_path = val;
 		} else if (!strcmp(a, "--timeout") && str_to_i64(val, 10, &v) == 0 && v > 0) {
@@ -160,20 +180,27 @@ static int cmd_dhcp(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (resume != (lease_path != NULL))
+	if (resume != (lease_path != NULL) || (wait_file && (resume || !move_name || !renew_wait)))
 		return usage();
 	err = get_mac(p.netns_path, p.ifname, p.mac);
 	if (err)
 		goto out;
 	if (!resume) {
-		err = attach_dhcp_acquire(&p, &lease, NULL);
+		err = attach_dhcp_acquire(&p, &lease, &d);
 		if (!err)
 			err = print_lease(&lease);
-		goto out;
+		if (!err && wait_file)
+			err = wait_for(wait_file, renew_wait);
+		/* The engine's path: the device moved, the client follows it. */
+		if (!err && wait_file)
+			err = attach_dhcp_move(d, move_to, move_name);
+		if (!wait_file)
+			renew_wait = 0;
+	} else {
+		err = read_lease(lease_path, &lease);
+		if (!err)
+			err = attach_dhcp_resume(&p, &lease, time_now_ms(), &d);
 	}
-	err = read_lease(lease_path, &lease);
-	if (!err)
-		err = attach_dhcp_resume(&p, &lease, time_now_ms(), &d);
 	if (!err && renew_wait) {
 		err = wait_renewal(d, renew_wait);
 		if (!err)
