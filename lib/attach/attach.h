@@ -361,8 +361,10 @@ const char *attach_dhcp_state_name(enum attach_dhcp_state s);
 /* The current lease (NULL unless BOUND, RENEWING or REBINDING). */
 const struct attach_dhcp_lease *attach_dhcp_lease(const struct attach_dhcp *d);
 /*
- * Send a DHCPRELEASE for the lease (unicast to the server; broadcast when
- * there is no route to it) and go to RELEASED. Returns 0, -ENOENT when
+ * Send a DHCPRELEASE for the lease and go to RELEASED: unicast to the server
+ * from the leased address when it is configured on the interface, else by
+ * broadcast (a release after the engine removed the address, or from the
+ * host netns after the device came back). Returns 0, -ENOENT when
  * there is no lease, or -errno from the socket.
  */
 MUST_CHECK int attach_dhcp_release(struct attach_dhcp *d);

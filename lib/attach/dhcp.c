@@ -105,6 +105,27 @@ static int sock_send(struct attach_dhcp *d, const uint8_t *p, size_t n, uint32_t
 	return (size_t)w == n ? 0 : -EIO;
 }
 
+/*
+ * Would a unicast to @server leave from @addr? Not when the engine has not
+ * configured the lease (or has removed it): the kernel then sends from
+ * 0.0.0.0 and the server drops it, so a RELEASE goes by broadcast instead.
+ * Connecting the socket is harmless here: nothing is received after a
+ * RELEASE. With the send seam the answer is yes.
+ */
+static bool sends_from(struct attach_dhcp *d, uint32_t server, uint32_t addr)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(SERVER_PORT) };
+	socklen_t len = sizeof(sa);
+
+	if (d->fd < 0)
+		return true;
+	sa.sin_addr.s_addr = htonl(server);
+	if (connect(d->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(d->fd, (struct sockaddr *)&sa, &len) < 0)
+		return false;
+	return ntohl(sa.sin_addr.s_addr) == addr;
+}
+
 static int send_msg(struct attach_dhcp *d, uint8_t type, uint64_t now_ms)
 {
 	struct attach_dhcp_req q = { .type = type, .xid = d->xid };
@@ -134,7 +155,7 @@ static int send_msg(struct attach_dhcp *d, uint8_t type, uint64_t now_ms)
 	default: /* RELEASE from BOUND, RENEWING or REBINDING */
 		q.ciaddr = ip_u32(&d->lease.addr);
 		q.server_id = ip_u32(&d->lease.server);
-		dst = q.server_id;
+		dst = sends_from(d, q.server_id, q.ciaddr) ? q.server_id : BCAST;
 		break;
 	}
 	n = attach_dhcp_encode(&q, buf, sizeof(buf));

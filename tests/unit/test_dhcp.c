@@ -471,8 +471,8 @@ static void test_json(void)
 		"{\"address\":\"10.0.0.1/8\",\"server\":\"x\",\"leaseSeconds\":9,\"acquiredAt\":1}",
 		"{\"address\":\"10.0.0.1/8\",\"server\":\"10.0.0.1\",\"leaseSeconds\":0,\"acquiredAt\":1}",
 		"{\"address\":\"10.0.0.1/8\",\"server\":\"10.0.0.1\",\"leaseSeconds\":9,\"acquiredAt\":1}",
-		"{\"address\":\"10.0.0.1/8\",\"server\":\"10.0.0.1\",\"leaseSeconds\":9,\"acquiredAt\":1,"
-		"\"renewAt\":5,\"rebindAt\":4,\"expiresAt\":10}",
+		("{\"address\":\"10.0.0.1/8\",\"server\":\"10.0.0.1\",\"leaseSeconds\":9,"
+		 "\"acquiredAt\":1,\"renewAt\":5,\"rebindAt\":4,\"expiresAt\":10}"),
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct json *v = NULL;
