@@ -103,6 +103,14 @@ renewed() {
 	read -r exp _ ip _ <<<"$(grep -i " $MAC " "$LEASES")"
 	assert_eq "$ip1" "$ip" "dnsmasq kept the address"
 	[ "$exp" -gt "$2" ] || fail "lease not extended: $2 -> $exp"
+	# A renewal carries ciaddr: dnsmasq answers by unicast to that address, which
+	# only the pod netns holds (so the client received it there).
+	xids=$(sed -n "s/.*: \([0-9]*\) DHCPREQUEST($SRVIF) $ip1 $MAC.*/\1/p" "$LOG")
+	xid=$(tail -n1 <<<"$xids")
+	[ -n "$xid" ] || fail "no xid for the renewal in the log"
+	! grep -q " $xid broadcast response" "$LOG" || fail "renewal $xid was answered by broadcast"
+	# (while the first REQUEST, without an address, was answered by broadcast)
+	grep -q " $(head -n1 <<<"$xids") broadcast response" "$LOG" || fail "the first REQUEST was not broadcast"
 	echo "$exp"
 }
 
