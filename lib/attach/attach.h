@@ -211,6 +211,17 @@ struct attach_dhcp_reply {
 MUST_CHECK int attach_dhcp_decode(const uint8_t *p, size_t n, struct attach_dhcp_reply *out,
 				  const char **why);
 
+/*
+ * The UDP payload of an IPv4 packet (@n bytes at @p, untrusted, from the
+ * IP header on: what an AF_PACKET SOCK_DGRAM socket reads) sent to port 68:
+ * version, header length and checksum, total length, no fragment, protocol
+ * UDP, destination port 68 and the UDP length are checked; the UDP checksum
+ * is not (offloads). Returns 0 with @out pointing into @p, or -EBADMSG with
+ * a static @why (may be NULL).
+ */
+MUST_CHECK int attach_dhcp_udp_payload(const uint8_t *p, size_t n, struct slice *out,
+				       const char **why);
+
 /* What a client message carries; 0 fields are omitted (see RFC 2131 table 5). */
 struct attach_dhcp_req {
 	uint8_t type; /* DISCOVER, REQUEST, RELEASE, DECLINE */
@@ -317,12 +328,17 @@ struct attach_dhcp;
 
 /*
  * A client in INIT for @p->ifname (must be up; no address needed). Without
- * a send seam it opens a UDP socket in @p->netns_path's namespace bound to
- * 0.0.0.0:68 with SO_BINDTODEVICE, SO_REUSEADDR (other clients on other
- * interfaces) and SO_BROADCAST; requests set the broadcast flag so answers
- * reach an interface without an address. The first attach_dhcp_step()
- * sends the DISCOVER. Returns 0 with *out set, -EINVAL, -ENOMEM or the
- * socket's -errno.
+ * a send seam it opens two sockets in @p->netns_path's namespace: a UDP
+ * socket bound to 0.0.0.0:68 with SO_BINDTODEVICE, SO_REUSEADDR (other
+ * clients on other interfaces) and SO_BROADCAST, which sends (from port 68)
+ * and keeps the port bound (no ICMP port unreachable to the server), and an
+ * AF_PACKET socket on the interface with a BPF filter for UDP to port 68,
+ * which receives: a UDP socket on an interface without an address does not
+ * see the server's answers when rp_filter is 1 or 2 (the kernel drops them
+ * as martians; Debian and systemd default to 2). Requests in SELECTING and
+ * REQUESTING set the broadcast flag. The first attach_dhcp_step() sends the
+ * DISCOVER. Needs CAP_NET_RAW. Returns 0 with *out set, -EINVAL, -ENOMEM
+ * or the socket's -errno.
  */
 MUST_CHECK int attach_dhcp_new(const struct attach_dhcp_params *p, struct attach_dhcp **out);
 /*

@@ -16,11 +16,15 @@
 #include "attach/attach.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +37,7 @@
 #define RTX_JITTER_MS 1000u
 #define REQUEST_TRIES 4 /* REQUESTs without an answer before discovering again */
 #define RENEW_MIN_MS 60000u
+#define RECV_MAX (60 + 8 + ATTACH_DHCP_MSG_MAX) /* IP header with options, UDP header */
 
 struct attach_dhcp {
 	char ifname[IFNAMSIZ];
@@ -40,7 +45,8 @@ struct attach_dhcp {
 	uint32_t timeout_ms;
 	attach_dhcp_send_fn send;
 	void *send_ctx;
-	int fd;
+	int fd; /* AF_PACKET: receives */
+	int ufd; /* UDP on port 68: sends */
 	enum attach_dhcp_state st;
 	bool started; /* the initial acquisition has begun (its deadline is set) */
 	uint32_t rng, xid, tries;
@@ -98,7 +104,7 @@ static int sock_send(struct attach_dhcp *d, const uint8_t *p, size_t n, uint32_t
 		return d->send(d->send_ctx, p, n, dst);
 	sa.sin_addr.s_addr = htonl(dst);
 	do
-		w = sendto(d->fd, p, n, 0, (struct sockaddr *)&sa, sizeof(sa));
+		w = sendto(d->ufd, p, n, 0, (struct sockaddr *)&sa, sizeof(sa));
 	while (w < 0 && errno == EINTR);
 	if (w < 0)
 		return -errno;
@@ -117,11 +123,11 @@ static bool sends_from(struct attach_dhcp *d, uint32_t server, uint32_t addr)
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(SERVER_PORT) };
 	socklen_t len = sizeof(sa);
 
-	if (d->fd < 0)
+	if (d->ufd < 0)
 		return true;
 	sa.sin_addr.s_addr = htonl(server);
-	if (connect(d->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(d->fd, (struct sockaddr *)&sa, &len) < 0)
+	if (connect(d->ufd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(d->ufd, (struct sockaddr *)&sa, &len) < 0)
 		return false;
 	return ntohl(sa.sin_addr.s_addr) == addr;
 }
@@ -392,27 +398,44 @@ static int timers(struct attach_dhcp *d, uint64_t now_ms)
 	return ev;
 }
 
+/* Drop what the UDP socket queued: it only keeps port 68 bound. */
+static void drain(int fd, uint8_t *buf)
+{
+	for (int i = 0; i < 64; i++)
+		if (recv(fd, buf, ATTACH_DHCP_MSG_MAX, MSG_DONTWAIT) < 0 && errno != EINTR)
+			break;
+}
+
 int attach_dhcp_step(struct attach_dhcp *d, uint64_t now_ms)
 {
 	uint8_t *buf = NULL;
 	int ev = ATTACH_DHCP_EV_NONE;
 
 	if (d->fd >= 0) {
-		buf = malloc(ATTACH_DHCP_MSG_MAX);
+		buf = malloc(RECV_MAX);
 		if (!buf)
 			return -ENOMEM;
+		drain(d->ufd, buf);
 		for (;;) {
-			ssize_t n = recv(d->fd, buf, ATTACH_DHCP_MSG_MAX, MSG_DONTWAIT);
+			ssize_t n = recv(d->fd, buf, RECV_MAX, MSG_DONTWAIT | MSG_TRUNC);
+			const char *why = NULL;
+			struct slice pl;
 
 			if (n < 0) {
-				if (errno == EINTR || errno == ECONNREFUSED)
+				if (errno == EINTR)
 					continue;
 				if (errno == EAGAIN || errno == EWOULDBLOCK)
 					break;
 				ev = -errno;
 				goto out_free;
 			}
-			ev = merge_ev(ev, attach_dhcp_input(d, buf, (size_t)n, now_ms));
+			if ((size_t)n > RECV_MAX ||
+			    attach_dhcp_udp_payload(buf, (size_t)n, &pl, &why) < 0) {
+				log_debug("dhcp packet dropped", "ifname=%s len=%zd why=\"%s\"",
+					  d->ifname, n, why ? why : "too long");
+				continue;
+			}
+			ev = merge_ev(ev, attach_dhcp_input(d, pl.p, pl.len, now_ms));
 			if (ev < 0)
 				goto out_free;
 		}
@@ -423,10 +446,11 @@ out_free:
 	return ev;
 }
 
-static int open_sock(const char *netns_path, const char *ifname)
+/* UDP on 0.0.0.0:68, bound to @ifname: sends, and keeps the port taken. */
+static int open_udp(const char *netns_path, const char *ifname)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(CLIENT_PORT) };
-	int one = 1, fd, err = 0;
+	int one = 1, small = 2048, fd, err = 0;
 
 	fd = fd_socket_netns(netns_path, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 			     IPPROTO_UDP);
@@ -434,6 +458,7 @@ static int open_sock(const char *netns_path, const char *ifname)
 		return fd;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		err = -errno;
@@ -442,6 +467,64 @@ static int open_sock(const char *netns_path, const char *ifname)
 		return err;
 	}
 	return fd;
+}
+
+/*
+ * AF_PACKET (IP header on) on @ifname with a classic BPF filter: IPv4, UDP,
+ * not a fragment, destination port 68. Created with protocol 0 (it receives
+ * nothing) and bound to ETH_P_IP on the interface only once the filter is
+ * in place, so nothing unfiltered is ever queued.
+ */
+static int open_packet(const char *netns_path, const char *ifname)
+{
+	static const struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9), /* protocol */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 6),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6), /* flags, fragment offset */
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 4, 0),
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0), /* X = header length */
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2), /* UDP destination port */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CLIENT_PORT, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = (struct sock_filter *)code };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP) };
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
+	fd = fd_socket_netns(netns_path, AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return fd;
+	/* The socket's own namespace answers: the name is looked up where the device is. */
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		err = -errno;
+	if (!err) {
+		sll.sll_ifindex = ifr.ifr_ifindex;
+		if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+			err = -errno;
+	}
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int open_socks(const char *netns_path, const char *ifname, int *fd, int *ufd)
+{
+	*ufd = open_udp(netns_path, ifname);
+	if (*ufd < 0)
+		return *ufd;
+	*fd = open_packet(netns_path, ifname);
+	if (*fd < 0) {
+		close(*ufd);
+		return *fd;
+	}
+	return 0;
 }
 
 int attach_dhcp_new(const struct attach_dhcp_params *p, struct attach_dhcp **out)
@@ -465,16 +548,15 @@ int attach_dhcp_new(const struct attach_dhcp_params *p, struct attach_dhcp **out
 		d->rng = (uint32_t)time_now_ns();
 	if (!d->rng)
 		d->rng = 1; /* xorshift's one fixed point */
-	d->fd = -1;
+	d->fd = d->ufd = -1;
 	d->st = ATTACH_DHCP_INIT;
 	d->deadline_ms = UINT64_MAX; /* set at the first step */
 	if (!d->send) {
-		err = open_sock(p->netns_path, d->ifname);
+		err = open_socks(p->netns_path, d->ifname, &d->fd, &d->ufd);
 		if (err < 0) {
 			free(d);
 			return err;
 		}
-		d->fd = err;
 	}
 	*out = d;
 	return 0;
@@ -501,22 +583,25 @@ void attach_dhcp_free(struct attach_dhcp *d)
 		return;
 	if (d->fd >= 0)
 		close(d->fd);
+	if (d->ufd >= 0)
+		close(d->ufd);
 	free(d);
 }
 
 int attach_dhcp_move(struct attach_dhcp *d, const char *netns_path, const char *ifname)
 {
-	int fd;
+	int fd, ufd, err;
 
 	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ)
 		return -EINVAL;
 	if (!d->send) {
-		fd = open_sock(netns_path, ifname);
-		if (fd < 0)
-			return fd;
-		if (d->fd >= 0)
-			close(d->fd);
+		err = open_socks(netns_path, ifname, &fd, &ufd);
+		if (err < 0)
+			return err;
+		close(d->fd);
+		close(d->ufd);
 		d->fd = fd;
+		d->ufd = ufd;
 	}
 	memcpy(d->ifname, ifname, strlen(ifname) + 1);
 	return 0;

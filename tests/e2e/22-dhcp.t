@@ -19,6 +19,11 @@ HOSTIF2=dj$SUFFIX SRVIF2=dk$SUFFIX
 LEASES=$E2E_TMP/dnsmasq.leases LOG=$E2E_TMP/dnsmasq.log PID=$E2E_TMP/dnsmasq.pid
 netns_add "$SRV"
 netns_add "$POD"
+# Loose reverse-path filtering, as systemd and Debian set it on nodes: the
+# kernel drops the server's answers to an interface without an address as
+# martians, so the client cannot rely on a UDP socket to receive them.
+must sysctl -qw net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.default.rp_filter=2
+must ip netns exec "$POD" sysctl -qw net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.default.rp_filter=2
 veth_pair "$HOSTIF" "$SRVIF"
 must ip link set "$SRVIF" netns "$SRV"
 must ip -n "$SRV" addr add 10.77.0.1/24 dev "$SRVIF"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Fuzz the DHCPv4 reply decoder (lib/attach/dhcp_msg.c): decode, build a
+ * Fuzz the DHCPv4 reply decoder (lib/attach/dhcp_msg.c), and the IPv4/UDP
+ * unwrapping of a packet-socket read in front of it: decode, build a
  * lease from what decoded, and round-trip that lease through its checkpoint
  * JSON (which must give the same lease back). Seeds: the dnsmasq OFFER and
  * ACK of tests/data/dhcp/ and the RFC 2131/3442 layouts of test_dhcp.c.
@@ -21,12 +22,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *p = malloc(size ? size : 1);
 	const char *why = NULL;
+	struct slice pl;
 	struct json *j;
 
 	/* An exact-size copy: ASan sees any read past the end. */
 	if (!p)
 		return 0;
 	memcpy(p, data, size);
+	/* The same bytes as a packet-socket read: an IPv4/UDP datagram around a reply. */
+	if (attach_dhcp_udp_payload(p, size, &pl, &why) == 0) {
+		if (pl.len > size || (pl.len && (pl.p < p || pl.p + pl.len > p + size)))
+			abort();
+		if (attach_dhcp_decode(pl.p, pl.len, &reply, &why) < 0 && !why)
+			abort();
+	} else if (!why) {
+		abort();
+	}
 	if (attach_dhcp_decode(p, size, &reply, &why) < 0) {
 		if (!why)
 			abort(); /* every error says why */

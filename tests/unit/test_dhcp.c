@@ -484,6 +484,89 @@ static void test_json(void)
 	}
 }
 
+/* RFC 1071 checksum over the IPv4 header of @p (field at 10 zeroed first). */
+static void ip_csum(uint8_t *p)
+{
+	uint32_t sum = 0;
+	size_t ihl = (size_t)(p[0] & 0xf) * 4;
+
+	p[10] = p[11] = 0;
+	for (size_t i = 0; i + 1 < ihl; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	p[10] = (uint8_t)(~sum >> 8);
+	p[11] = (uint8_t)~sum;
+}
+
+/* A packet-socket read: IPv4 + UDP 67 -> 68 around 3 bytes (checksum by Python's struct). */
+static void test_udp_payload(void)
+{
+	static const uint8_t pkt[] = {
+		0x45, 0x00, 0x00, 0x1f, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x70,
+		0x80, 0x0a, 0x4d, 0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0x00, 0x43,
+		0x00, 0x44, 0x00, 0x0b, 0x00, 0x00, 0x01, 0x02, 0x03,
+	};
+	static const struct {
+		size_t off;
+		uint8_t val;
+	} bad[] = {
+		{ 0, 0x65 }, /* version 6 */
+		{ 0, 0x44 }, /* header length 16 */
+		{ 9, 6 }, /* TCP */
+		{ 6, 0x20 }, /* more fragments */
+		{ 7, 0x01 }, /* fragment offset */
+		{ 23, 67 }, /* to the server port */
+		{ 25, 7 }, /* UDP length under 8 */
+		{ 25, 12 }, /* UDP length past the IP total */
+		{ 3, 0x20 }, /* IP total past the buffer */
+		{ 3, 0x10 }, /* IP total under header + UDP header */
+	};
+	uint8_t buf[64], *p;
+	struct slice pl;
+	const char *why = NULL;
+
+	REQUIRE(attach_dhcp_udp_payload(pkt, sizeof(pkt), &pl, &why) == 0);
+	CHECK(pl.len == 3 && pl.p == pkt + 28);
+	memcpy(buf, pkt, sizeof(pkt));
+	ip_csum(buf);
+	CHECK_MEM(buf, pkt, sizeof(pkt)); /* our helper agrees with Python's */
+	/* Ethernet padding after the IP total is not payload. */
+	memset(buf + sizeof(pkt), 0, 20);
+	REQUIRE(attach_dhcp_udp_payload(buf, sizeof(pkt) + 20, &pl, NULL) == 0);
+	CHECK_EQ(pl.len, 3);
+	for (size_t cut = 0; cut < sizeof(pkt); cut++) {
+		p = malloc(cut ? cut : 1);
+		memcpy(p, pkt, cut);
+		why = NULL;
+		CHECK_EQ(attach_dhcp_udp_payload(p, cut, &pl, &why), -EBADMSG);
+		CHECK(why != NULL);
+		free(p);
+	}
+	memcpy(buf, pkt, sizeof(pkt));
+	buf[8] = 63; /* TTL changed, checksum not */
+	CHECK_EQ(attach_dhcp_udp_payload(buf, sizeof(pkt), &pl, NULL), -EBADMSG);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		memcpy(buf, pkt, sizeof(pkt));
+		buf[bad[i].off] = bad[i].val;
+		ip_csum(buf);
+		if (attach_dhcp_udp_payload(buf, sizeof(pkt), &pl, NULL) != -EBADMSG)
+			T_FAIL("bad[%zu] accepted", i);
+	}
+	/* IP options (header length 24) are skipped. */
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, pkt, 20);
+	memcpy(buf + 24, pkt + 20, 11);
+	buf[0] = 0x46;
+	buf[3] = 0x23;
+	buf[20] = 1; /* NOP options */
+	buf[21] = 1;
+	buf[22] = 1;
+	ip_csum(buf);
+	REQUIRE(attach_dhcp_udp_payload(buf, 35, &pl, NULL) == 0);
+	CHECK(pl.len == 3 && pl.p == buf + 32 && pl.p[2] == 3);
+}
+
 /* ------------------------------------------------------------ state machine */
 
 struct sent {
@@ -820,6 +903,7 @@ static const struct t_case tests[] = {
 	T(test_encode),
 	T(test_lease_times),
 	T(test_json),
+	T(test_udp_payload),
 	T(test_sm_acquire),
 	T(test_sm_backoff_timeout),
 	T(test_sm_nak),
