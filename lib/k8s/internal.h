@@ -47,12 +47,13 @@ struct k8s_yaml_err {
 /*
  * Parse a kubeconfig-shaped document: the YAML subset kubectl and client-go
  * write (block mappings and sequences, "- " items at their key's indent or
- * deeper, plain / single- / double-quoted one-line scalars, comments, "---"
- * and "...", empty {} and []), or JSON when the first significant byte is
- * '{' (JSON is YAML; routed to lib/json). Everything else is an error naming
- * line and column: tabs outside quotes, anchors and aliases, tags, block
- * scalars, non-empty flow collections, multi-line scalars, several
- * documents, duplicate keys. @len is at most K8S_KUBECONFIG_MAX.
+ * deeper, plain / single- / double-quoted one-line scalars, one-line flow
+ * collections ({a: 1, b: [x, "y"]}), comments, "---" and "..."), or JSON
+ * when the first significant byte is '{' (JSON is YAML; routed to
+ * lib/json). Everything else is an error naming line and column: tabs
+ * outside quotes, anchors and aliases, tags, block scalars, multi-line
+ * scalars and flow collections, single-pair mappings in flow sequences,
+ * several documents, duplicate keys. @len is at most K8S_KUBECONFIG_MAX.
  * Returns 0 (*root NULL for an empty document), -EBADMSG (err says where
  * and why), -EMSGSIZE (too large) or -ENOMEM (arena cap).
  */

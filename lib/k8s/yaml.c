@@ -275,7 +275,7 @@ static const char *plain_start_error(const char *c, const char *e)
 		return "block scalars (| and >) are not supported";
 	case '{':
 	case '[':
-		return "flow collections are not supported (only empty {} and [])";
+		return "a flow collection cannot start here";
 	case '}':
 	case ']':
 	case ',':
@@ -323,7 +323,9 @@ static int check_plain_text(struct parser *p, const char *b, const char *e)
 	return 0;
 }
 
-/* The scalar (or {} / []) value of @n starting at @c, up to the end of the line. */
+static int read_flow(struct parser *p, const char *c, const char *e, struct k8s_yaml_node *n);
+
+/* The scalar or flow collection value of @n at @c, up to the end of the line. */
 static int read_value(struct parser *p, const char *c, const char *e, struct k8s_yaml_node *n)
 {
 	const char *why, *end, *t;
@@ -342,11 +344,8 @@ static int read_value(struct parser *p, const char *c, const char *e, struct k8s
 			return fail(p, t, "unexpected text after a quoted string");
 		return 0;
 	}
-	if ((*c == '{' || *c == '[') && c + 1 < e && c[1] == (*c == '{' ? '}' : ']') &&
-	    is_rest_empty(c + 2, e) && (c + 2 == e || c[2] != '#')) {
-		n->kind = *c == '{' ? K8S_YAML_MAP : K8S_YAML_SEQ;
-		return 0;
-	}
+	if (*c == '{' || *c == '[')
+		return read_flow(p, c, e, n);
 	why = plain_start_error(c, e);
 	if (why)
 		return fail(p, c, "%s", why);
@@ -467,6 +466,165 @@ static bool has_key(const struct k8s_yaml_node *map, const char *key)
 		if (strcmp(m->key, key) == 0)
 			return true;
 	return false;
+}
+
+/* ------------------------------------------------------------ flow */
+
+static bool is_flow_indicator(char c)
+{
+	return c == ',' || c == '[' || c == ']' || c == '{' || c == '}';
+}
+
+/*
+ * The end of a plain scalar in a flow collection (YAML 1.2 §7.3.3, ns-plain
+ * in flow context): at a flow indicator, ": " (or ':' before an indicator or
+ * the end), " #", a tab or the end of the line.
+ */
+static const char *flow_plain_end(const char *c, const char *e)
+{
+	for (; c < e; c++) {
+		if (is_flow_indicator(*c) || *c == '\t')
+			return c;
+		if (*c == ':' && (c + 1 == e || c[1] == ' ' || is_flow_indicator(c[1])))
+			return c;
+		if (*c == ' ' && c + 1 < e && c[1] == '#')
+			return c;
+	}
+	return c;
+}
+
+/* A quoted or plain scalar in flow context into @n; *pc moves past it. */
+static int flow_scalar(struct parser *p, const char **pc, const char *e, struct k8s_yaml_node *n)
+{
+	const char *c = *pc, *end, *why;
+
+	n->col = (uint32_t)(c - p->s) + 1;
+	if (*c == '"' || *c == '\'')
+		return read_quoted(p, pc, e, n);
+	why = plain_start_error(c, e);
+	if (why)
+		return fail(p, c, "%s", why);
+	end = flow_plain_end(c, e);
+	if (end < e && *end == '\t')
+		return fail(p, end, "tab characters are only supported inside quoted strings");
+	*pc = end;
+	while (end > c && end[-1] == ' ')
+		end--;
+	if (end == c)
+		return fail(p, c, "expected a value");
+	n->str = arena_strndup(p->a, c, (size_t)(end - c));
+	n->len = (size_t)(end - c);
+	return n->str ? 0 : -ENOMEM;
+}
+
+/* A "key:" in a flow mapping: key text into @n->key; *pc after the ':'. */
+static int flow_key(struct parser *p, const char **pc, const char *e, struct k8s_yaml_node *n)
+{
+	struct k8s_yaml_node k = { 0 };
+	const char *c;
+	int ret = flow_scalar(p, pc, e, &k);
+
+	if (ret < 0)
+		return ret;
+	c = skip_spaces(*pc, e);
+	if (c == e || *c != ':')
+		return fail(p, c, "expected ':' after a flow mapping key");
+	/* After a plain key the ':' needs a space or an indicator (flow_plain_end saw to it). */
+	n->key = k.str;
+	*pc = c + 1;
+	return 0;
+}
+
+/*
+ * A flow collection on one line ("{a: 1, b: [x, 'y']}"), with an explicit
+ * stack whose depth counts with the block levels above it. Single-pair
+ * mappings inside sequences ("[a: b]") and multi-line collections are refused.
+ */
+static int read_flow(struct parser *p, const char *c, const char *e, struct k8s_yaml_node *n)
+{
+	struct k8s_yaml_node *st[K8S_YAML_DEPTH_MAX];
+	size_t depth = 0;
+	bool after = false; /* an entry just ended: ',' or a closing bracket next */
+	int ret;
+
+	for (;;) {
+		struct k8s_yaml_node *top_n, *m;
+
+		c = skip_spaces(c, e);
+		if (c == e)
+			return fail(p, c, "multi-line flow collections are not supported");
+		if (*c == '\t')
+			return fail(p, c,
+				    "tab characters are only supported inside quoted strings");
+		if (!depth || n) {
+			/* Open n: every value starts here. */
+			if (*c != '[' && *c != '{') {
+				ret = flow_scalar(p, &c, e, n);
+				if (ret < 0)
+					return ret;
+				n = NULL;
+				after = true;
+				continue;
+			}
+			if (p->depth + depth == K8S_YAML_DEPTH_MAX)
+				return fail(p, c, "nesting deeper than %d levels",
+					    K8S_YAML_DEPTH_MAX);
+			n->kind = *c == '{' ? K8S_YAML_MAP : K8S_YAML_SEQ;
+			n->col = (uint32_t)(c - p->s) + 1;
+			st[depth++] = n;
+			n = NULL;
+			after = false;
+			c++;
+			continue;
+		}
+		top_n = st[depth - 1];
+		if (*c == (top_n->kind == K8S_YAML_MAP ? '}' : ']')) {
+			c++;
+			after = true;
+			if (--depth == 0)
+				break;
+			continue;
+		}
+		if (after) {
+			if (*c == ':' && top_n->kind == K8S_YAML_SEQ)
+				return fail(
+					p, c,
+					"single-pair mappings in flow sequences are not supported");
+			if (*c != ',')
+				return fail(p, c, "expected ',' or the end of the flow collection");
+			after = false;
+			c++;
+			continue;
+		}
+		if (*c == ',')
+			return fail(p, c, "an empty entry in a flow collection");
+		m = node_new(p, K8S_YAML_SCALAR, c);
+		if (!m)
+			return -ENOMEM;
+		if (top_n->kind == K8S_YAML_MAP) {
+			ret = flow_key(p, &c, e, m);
+			if (ret < 0)
+				return ret;
+			if (has_key(top_n, m->key))
+				return fail(p, p->s + m->col - 1, "duplicate key \"%.64s\"",
+					    m->key);
+			node_append(top_n, m);
+			c = skip_spaces(c, e);
+			if (c < e && (*c == ',' || *c == '}')) {
+				after = true; /* "{a: , b: 1}": a is null */
+				continue;
+			}
+		} else {
+			node_append(top_n, m);
+		}
+		n = m;
+	}
+	c = skip_spaces(c, e);
+	if (c < e && *c == '\t')
+		return fail(p, c, "tab characters are only supported inside quoted strings");
+	if (!is_end(c, e) && !is_comment(c, e))
+		return fail(p, c, "unexpected text after a flow collection");
+	return 0;
 }
 
 /* A "key: value" line part at @c in the map on top of the stack. */

@@ -139,10 +139,13 @@ accept = [
     "\ufeffa: b\n", "a: b\r\nc: d\r\n", "a:\n-\n  b: c\n-\n", "k: 1.0\nk2: 0x1F\nk3: yes\n",
     "a: \"caf\u00e9 \u2603\"\n", "- 'a'\n- \"b\"\n- c\n",
     '{"a": [1, true, null, "x"], "b": {"c": 1.5e3}}',
+    "a: [1, 2]\n", "a: {b: 1}\n", "a: {b: [x, 'y', \"z\"], c: {d: e}}\n", "a: [ ]\nb: { }\n",
+    "a: [x, ]\n", "a: {b: , c: 1}\n", '- {"a":1, b: "x y"}\n', "a: [-x, x-y, 'a,b']  # c\n",
+    "args: [\"--cluster\", gke, \"--v=2\"]\n",
 ]
 refuse = [
-    "a: &x 1\n", "a: *x\n", "a: !!str 1\n", "a: |\n  x\n", "a: >\n  x\n", "a: [1]\n",
-    "a: {b: 1}\n", "a:\n\tb: 1\n", "a: b\n  c\n", "a: 1\na: 2\n", "a: 1\n---\nb: 1\n",
+    "a: &x 1\n", "a: *x\n", "a: !!str 1\n", "a: |\n  x\n", "a: >\n  x\n", "a: [1,\n  2]\n",
+    "a: [b: c]\n", "a: {b}\n", "a:\n\tb: 1\n", "a: b\n  c\n", "a: 1\na: 2\n", "a: 1\n---\nb: 1\n",
     "a: 'x\n  y'\n", '%YAML 1.2\n---\na: 1\n', "? a\n: b\n", "a: \"\\0\"\n",
 ]
 with tempfile.TemporaryDirectory() as tmp:

@@ -353,6 +353,9 @@ static void test_semantic_errors(void)
 		{ KC_HEAD "    username: admin\n    password: secret\n",
 		  "t.yaml:16:15: users[0].user: username: basic authentication (username/password) is not supported",
 		  -EBADMSG },
+		{ KC_HEAD
+		  "    exec: {command: aws, args: [eks, get-token, --cluster-name, \"x\"]}\n",
+		  "t.yaml:16:11: users[0].user: exec: an exec credential plugin", -EBADMSG },
 		{ KC_HEAD "    as: system:admin\n",
 		  "users[0].user: as: impersonation is not supported", -EBADMSG },
 		{ KC_HEAD "    exec: null\n    token: a\n", NULL, 0 },
@@ -364,7 +367,8 @@ static void test_semantic_errors(void)
 		  -EBADMSG },
 		{ KC_HEAD "    token: two words\n",
 		  "users[0].user: token: contains bytes not allowed in an HTTP header", -EBADMSG },
-		{ KC_HEAD "    token: [a]\n", "flow collections are not supported", -EBADMSG },
+		{ KC_HEAD "    token: [a]\n",
+		  "t.yaml:16:12: users[0].user: token: expected a string, got a list", -EBADMSG },
 		{ KC_HEAD "    token:\n      a: b\n",
 		  "t.yaml:16:5: users[0].user: token: expected a string, got a mapping", -EBADMSG },
 		{ "clusters:\n- name: c\n  cluster:\n    server: ftp://h\ncontexts:\n- name: c\n"
@@ -399,7 +403,9 @@ static void test_semantic_errors(void)
 		{ "clusters:\n- name: c\n  cluster:\n    insecure-skip-tls-verify: true\n"
 		  "contexts:\n- name: c\n  context:\n    cluster: c\ncurrent-context: c\n",
 		  "no server found for cluster \"c\"", -EBADMSG },
-		{ "clusters:\n- name: c\n  cluster: {server: x}\n", "flow collections", -EBADMSG },
+		{ "clusters: [{name: c, cluster: {server: 'https://h:1', insecure-skip-tls-verify: true}}]\n"
+		  "contexts: [{name: c, context: {cluster: c}}]\ncurrent-context: c\n",
+		  NULL, 0 },
 		{ "clusters:\n- name: c\n- name: c\ncontexts:\n- name: c\n  context:\n    cluster: c\n"
 		  "current-context: c\n",
 		  "t.yaml:3:3: clusters[1]: duplicate name \"c\" in clusters", -EBADMSG },
@@ -511,6 +517,7 @@ static void test_yaml_structure(void)
 		       "-\r\n"
 		       "empty: []\r\n"
 		       "emptymap: {}  # c\r\n"
+		       "flow: {a: 1, \"b\":[x, 'y' , {c: d}], e: , f: [ ], g: [h, ]} # c\r\n"
 		       "...\r\n"
 		       "# trailing comment\r\n",
 		       a, &r, &err) == 0);
@@ -532,6 +539,19 @@ static void test_yaml_structure(void)
 	CHECK(k8s_yaml_get(r, "empty")->kind == K8S_YAML_SEQ);
 	CHECK(k8s_yaml_get(r, "emptymap")->kind == K8S_YAML_MAP);
 	CHECK_EQ(k8s_yaml_get(r, "emptymap")->count, 0);
+	m = k8s_yaml_get(r, "flow");
+	REQUIRE(m && m->kind == K8S_YAML_MAP && m->count == 5);
+	CHECK_STR(k8s_yaml_get(m, "a")->str, "1");
+	l = k8s_yaml_get(m, "b");
+	REQUIRE(l && l->kind == K8S_YAML_SEQ && l->count == 3);
+	CHECK_STR(l->child->str, "x");
+	CHECK_STR(l->child->next->str, "y");
+	CHECK_EQ(l->child->next->style, K8S_YAML_SINGLE);
+	CHECK_STR(k8s_yaml_get(l->last, "c")->str, "d");
+	CHECK(k8s_yaml_is_null(k8s_yaml_get(m, "e")));
+	CHECK_EQ(k8s_yaml_get(m, "f")->count, 0);
+	CHECK_EQ(k8s_yaml_get(m, "g")->count, 1);
+	CHECK_EQ(k8s_yaml_get(m, "g")->col, 53); /* the '[' */
 	arena_free(a);
 }
 
@@ -554,8 +574,15 @@ static void test_yaml_errors(void)
 		{ "a: 1\n---\nb: 2\n", "several documents", 2, 1 },
 		{ "a: 1\n...\nb: 2\n", "content after the document end marker", 3, 1 },
 		{ "%YAML 1.2\n---\na: 1\n", "directives", 1, 1 },
-		{ "a: [1, 2]\n", "flow collections are not supported", 1, 4 },
-		{ "a: {b: 1}\n", "flow collections", 1, 4 },
+		{ "a: [1,\n 2]\n", "multi-line flow collections are not supported", 1, 7 },
+		{ "a: [b: c]\n", "single-pair mappings in flow sequences are not supported", 1, 6 },
+		{ "a: {b}\n", "expected ':' after a flow mapping key", 1, 6 },
+		{ "a: [a, , b]\n", "an empty entry in a flow collection", 1, 8 },
+		{ "a: [a] x\n", "unexpected text after a flow collection", 1, 8 },
+		{ "a: {b: 1, b: 2}\n", "duplicate key \"b\"", 1, 11 },
+		{ "a: [&x 1]\n", "anchors", 1, 5 },
+		{ "a: {b: [c}\n", "expected ',' or the end of the flow collection", 1, 10 },
+		{ "a: ]\n", "unexpected flow indicator", 1, 4 },
 		{ "a: b\n  c\n", "bad indentation", 2, 3 },
 		{ "a:\n  b: 1\n c: 2\n", "bad indentation (expected column 1", 3, 2 },
 		{ "a: b: c\n", "a mapping value is not allowed here", 1, 4 },
