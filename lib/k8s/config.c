@@ -19,9 +19,6 @@
 
 #include "k8s/internal.h"
 
-/* Strings and PEM copies of one config (the CA bundle is the biggest). */
-#define CFG_ARENA_CAP (2 * K8S_CA_MAX + 2 * K8S_CERT_MAX)
-
 /* ------------------------------------------------------------- files */
 
 /* Free a heap buffer that may hold a secret. */
@@ -543,8 +540,9 @@ static int read_cluster(struct kc *k, const struct k8s_yaml_node *c, const char 
 	if (!server)
 		return kc_fail(k, c, -EBADMSG, path, "server: no server found for cluster \"%s\"",
 			       cfg->cluster);
+	/* rest.defaultServerURLFor: defaultTLS = hasCA || hasCert || Insecure (the user is read first). */
 	ret = parse_server(k, k8s_yaml_get(c, "server"), path, server,
-			   ca || cfg->insecure || k8s_yaml_get(c, "client-certificate"));
+			   ca || cfg->cert_pem || cfg->insecure);
 	if (ret == 0)
 		ret = keep(cfg, sni, &cfg->tls_server_name);
 	return ret;
@@ -689,7 +687,7 @@ static int read_context(struct kc *k, const struct k8s_yaml_node *root, const ch
 static int cfg_init(struct k8s_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->a = arena_new(CFG_ARENA_CAP);
+	cfg->a = arena_new(K8S_CONFIG_KEEP_CAP);
 	return cfg->a ? 0 : -ENOMEM;
 }
 

@@ -28,6 +28,8 @@
 #define K8S_TOKEN_MAX (64u << 10)
 /* Parse arena: a kubeconfig's tree is a few times its size. */
 #define K8S_CONFIG_ARENA_CAP (32u << 20)
+/* A config's own arena: names, CA and client certificate copies (the CA is the biggest). */
+#define K8S_CONFIG_KEEP_CAP (2 * K8S_CA_MAX + 2 * K8S_CERT_MAX)
 /*
  * client-go re-reads a token file at most once a minute, 10 s early
  * (transport/token_source.go: cachingTokenSource, period 1 min, leeway 10 s).

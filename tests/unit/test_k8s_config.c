@@ -437,6 +437,70 @@ static void test_semantic_errors(void)
 	CHECK(has(err.msg, "contexts[0].context: cluster: not set"));
 }
 
+/* Server URLs, with the scheme default of rest.defaultServerURLFor. */
+static void test_server_urls(void)
+{
+	static const struct {
+		const char *server, *cluster_extra, *user_extra;
+		const char *scheme, *host, *authority, *base_path;
+		uint16_t port;
+	} cases[] = {
+		{ "https://api.example.test", "", "", "https", "api.example.test",
+		  "api.example.test:443", "", 443 },
+		{ "http://10.0.0.1", "", "", "http", "10.0.0.1", "10.0.0.1:80", "", 80 },
+		{ "https://[2001:db8::1]", "", "", "https", "2001:db8::1", "[2001:db8::1]:443", "",
+		  443 },
+		{ "https://h:1/a/b//", "", "", "https", "h", "h:1", "/a/b", 1 },
+		{ "h:6443", "", "    token: t\n", "http", "h", "h:6443", "", 6443 },
+		{ "h:6443", "    insecure-skip-tls-verify: true\n", "", "https", "h", "h:6443", "",
+		  6443 },
+		{ "h:6443", "    certificate-authority-data: Zm9v\n", "", "https", "h", "h:6443",
+		  "", 6443 },
+		{ "h", "", "    client-certificate-data: Zm9v\n    client-key-data: YmFy\n",
+		  "https", "h", "h:443", "", 443 },
+		{ "\"https://h:65535\"", "", "", "https", "h", "h:65535", "", 65535 },
+	};
+	static const char *const bad[] = { "https://h:0",     "https://h:",    "https://[::1",
+					   "https://[]:1",    "https://[h]:1", "https://h h",
+					   "https://h/a b",   "https://:443",  "https://h?x=1",
+					   "https://h/#frag", "HTTPS://h",     "https://h:1x" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char text[1024];
+		struct k8s_config c;
+		struct k8s_config_err err;
+		int ret;
+
+		snprintf(text, sizeof(text),
+			 "clusters:\n- name: c\n  cluster:\n    server: %s\n%s"
+			 "contexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
+			 "current-context: c\nusers:\n- name: u\n  user:\n%s",
+			 cases[i].server, cases[i].cluster_extra, cases[i].user_extra);
+		ret = k8s_config_parse_kubeconfig(&c, text, strlen(text), NULL, NULL, NULL, &err);
+		if (ret)
+			fprintf(stderr, "  case %zu: %s\n", i, err.msg);
+		REQUIRE(ret == 0);
+		CHECK_STR(c.scheme, cases[i].scheme);
+		CHECK_STR(c.host, cases[i].host);
+		CHECK_STR(c.authority, cases[i].authority);
+		CHECK_STR(c.base_path, cases[i].base_path);
+		CHECK_EQ(c.port, cases[i].port);
+		k8s_config_fini(&c);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char text[512];
+		struct k8s_config_err err;
+
+		snprintf(text, sizeof(text),
+			 "clusters:\n- name: c\n  cluster:\n    server: '%s'\n"
+			 "contexts:\n- name: c\n  context:\n    cluster: c\ncurrent-context: c\n",
+			 bad[i]);
+		if (parse_str(text, NULL, &err) != -EBADMSG)
+			fprintf(stderr, "  bad server %s accepted\n", bad[i]);
+		CHECK(has(err.msg, "t.yaml:4:13: clusters[0].cluster: server: \""));
+	}
+}
+
 /* ------------------------------------------------------------ YAML */
 
 static int yparse(const char *text, struct arena *a, struct k8s_yaml_node **root,
@@ -993,9 +1057,9 @@ int main(int argc, char **argv)
 		T(test_base64_rfc4648),	 T(test_base64_go_rules),      T(test_kind_embedded),
 		T(test_json_kubeconfig), T(test_file_references),      T(test_multi_contexts),
 		T(test_plugins_refused), T(test_ipv6_and_handwritten), T(test_semantic_errors),
-		T(test_yaml_scalars),	 T(test_yaml_structure),       T(test_yaml_errors),
-		T(test_yaml_limits),	 T(test_truncation),	       T(test_arena_cap_sweep),
-		T(test_in_cluster),
+		T(test_server_urls),	 T(test_yaml_scalars),	       T(test_yaml_structure),
+		T(test_yaml_errors),	 T(test_yaml_limits),	       T(test_truncation),
+		T(test_arena_cap_sweep), T(test_in_cluster),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--dump-yaml") == 0)
