@@ -14,6 +14,8 @@
 # Usage: tests/schema/kubeconfig-pyyaml.sh [BUILD_DIR]
 set -u
 O=${1:-build}
+case "$O" in /*) ;; *) O=$PWD/$O ;; esac
+cd "$(dirname "$0")/../.." || exit 1
 bin=$O/tests/test_k8s_config
 if [ ! -x "$bin" ]; then
 	echo "kubeconfig-pyyaml: $bin is not built"
