@@ -15,6 +15,8 @@
 
 /* Containers nested deeper than this are refused (kubeconfigs use 4). */
 #define K8S_YAML_DEPTH_MAX 32
+/* Keys of one mapping (kubeconfig mappings have about 10; duplicate checks are linear). */
+#define K8S_YAML_KEYS_MAX 256
 
 enum k8s_yaml_kind { K8S_YAML_SCALAR, K8S_YAML_MAP, K8S_YAML_SEQ };
 enum k8s_yaml_style { K8S_YAML_PLAIN, K8S_YAML_SINGLE, K8S_YAML_DOUBLE };

@@ -205,6 +205,17 @@ static int read_escape(struct parser *p, const char **pc, const char *e, uint32_
 	return 0;
 }
 
+/* Where the quoted scalar whose text starts at @c ends (its closing quote, or @e). */
+static const char *quoted_end(const char *c, const char *e, char q)
+{
+	while (c < e) {
+		if (*c == q && !(q == '\'' && c + 1 < e && c[1] == '\''))
+			return c;
+		c += ((q == '"' && *c == '\\') || (q == '\'' && *c == '\'')) && c + 1 < e ? 2 : 1;
+	}
+	return e;
+}
+
 /*
  * A quoted scalar starting at *pc (at the quote). The text is unescaped into
  * an arena copy; *pc moves past the closing quote.
@@ -216,7 +227,7 @@ static int read_quoted(struct parser *p, const char **pc, const char *e, struct 
 	int ret;
 
 	/* Unescaped text is at most 3/2 of the source (\L and \P: 2 bytes give 3). */
-	out = arena_alloc(p->a, 2 * (size_t)(e - c) + 1);
+	out = arena_alloc(p->a, 2 * (size_t)(quoted_end(c, e, q) - c) + 1);
 	if (!out)
 		return -ENOMEM;
 	o = out;
@@ -376,13 +387,9 @@ static bool is_key(const char *c, const char *e)
 	if (*c == '"' || *c == '\'') {
 		char q = *c++;
 
-		for (;;) {
-			if (c >= e)
-				return false;
-			if (*c == q && !(q == '\'' && c + 1 < e && c[1] == '\''))
-				break;
-			c += ((q == '"' && *c == '\\') || (q == '\'' && *c == '\'')) ? 2 : 1;
-		}
+		c = quoted_end(c, e, q);
+		if (c == e)
+			return false;
 		c = skip_spaces(c + 1, e);
 		return c < e && *c == ':' && (c + 1 == e || c[1] == ' ');
 	}
@@ -460,6 +467,7 @@ static int settle(struct parser *p, const char *c, size_t ind, bool item)
 	return 0;
 }
 
+/* Is @key in @map? Linear: K8S_YAML_KEYS_MAX bounds the cost. */
 static bool has_key(const struct k8s_yaml_node *map, const char *key)
 {
 	for (const struct k8s_yaml_node *m = map->child; m; m = m->next)
@@ -608,6 +616,9 @@ static int read_flow(struct parser *p, const char *c, const char *e, struct k8s_
 			if (has_key(top_n, m->key))
 				return fail(p, p->s + m->col - 1, "duplicate key \"%.64s\"",
 					    m->key);
+			if (top_n->count == K8S_YAML_KEYS_MAX)
+				return fail(p, c, "a mapping with more than %d keys",
+					    K8S_YAML_KEYS_MAX);
 			node_append(top_n, m);
 			c = skip_spaces(c, e);
 			if (c < e && (*c == ',' || *c == '}')) {
@@ -655,6 +666,8 @@ static int map_entry(struct parser *p, const char *c, const char *e)
 		return ret;
 	if (has_key(f->node, n->key))
 		return fail(p, p->s + n->col - 1, "duplicate key \"%.64s\"", n->key);
+	if (f->node->count == K8S_YAML_KEYS_MAX)
+		return fail(p, c, "a mapping with more than %d keys", K8S_YAML_KEYS_MAX);
 	node_append(f->node, n);
 	v = skip_spaces(c, e);
 	if (v < e && *v == '\t')

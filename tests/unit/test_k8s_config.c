@@ -28,7 +28,7 @@
 /* The whole file at @path (test fixtures are small), NUL-terminated; caller frees. */
 static char *slurp_file(const char *path, size_t *len)
 {
-	static const size_t cap = 1 << 20;
+	static const size_t cap = 8 << 20;
 	char *buf = malloc(cap);
 	int n;
 
@@ -723,6 +723,35 @@ static void test_yaml_limits(void)
 	CHECK(buf_puts(&b, "x\n") == 0);
 	CHECK_EQ(k8s_yaml_parse(b.p, b.len, a, &r, &err), -EBADMSG);
 	CHECK(has(err.msg, "nesting deeper than"));
+	/* K8S_YAML_KEYS_MAX keys in a mapping, block and flow; one more is refused. */
+	for (int n = K8S_YAML_KEYS_MAX; n <= K8S_YAML_KEYS_MAX + 1; n++) {
+		buf_reset(&b);
+		for (int i = 0; i < n - 1; i++) /* n - 1 keys and f */
+			CHECK(buf_printf(&b, "k%d: v\n", i) == 0);
+		CHECK(buf_puts(&b, "f: {") == 0);
+		for (int i = 0; i < n; i++)
+			CHECK(buf_printf(&b, "%sk%d: v", i ? ", " : "", i) == 0);
+		CHECK(buf_puts(&b, "}\n") == 0);
+		ret = k8s_yaml_parse(b.p, b.len, a, &r, &err);
+		if (n == K8S_YAML_KEYS_MAX) {
+			CHECK_EQ(ret, 0);
+		} else {
+			CHECK_EQ(ret, -EBADMSG);
+			CHECK(has(err.msg, "a mapping with more than 256 keys"));
+			CHECK_EQ(err.line, (uint32_t)n); /* f, the 257th key */
+		}
+		arena_reset(a);
+	}
+	/* ... and in a flow mapping alone. */
+	buf_reset(&b);
+	CHECK(buf_puts(&b, "f: {") == 0);
+	for (int i = 0; i <= K8S_YAML_KEYS_MAX; i++)
+		CHECK(buf_printf(&b, "%sk%d: v", i ? ", " : "", i) == 0);
+	CHECK(buf_puts(&b, "}\n") == 0);
+	CHECK_EQ(k8s_yaml_parse(b.p, b.len, a, &r, &err), -EBADMSG);
+	CHECK(has(err.msg, "a mapping with more than 256 keys"));
+	CHECK_EQ(err.line, 1);
+	arena_reset(a);
 	/* Over the size cap: refused before parsing. */
 	CHECK_EQ(k8s_yaml_parse(b.p, K8S_KUBECONFIG_MAX + 1, a, &r, &err), -EMSGSIZE);
 	buf_fini(&b);
