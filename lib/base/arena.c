@@ -76,6 +76,20 @@ void arena_free(struct arena *a)
 	free(a);
 }
 
+void arena_free_wipe(struct arena *a)
+{
+	struct chunk *c, *next;
+
+	if (!a)
+		return;
+	for (c = a->head; c; c = next) {
+		next = c->next;
+		explicit_bzero(c->mem, c->used);
+		free(c);
+	}
+	free(a);
+}
+
 void arena_reset(struct arena *a)
 {
 	struct chunk *c, *next;

@@ -44,6 +44,8 @@ struct arena;
 
 struct arena *arena_new(size_t cap);
 void arena_free(struct arena *a);
+/* arena_free() after overwriting every byte handed out (secrets: tokens, keys). */
+void arena_free_wipe(struct arena *a);
 /* Drop every allocation but keep the first chunk for reuse. */
 void arena_reset(struct arena *a);
 void *arena_alloc(struct arena *a, size_t n);
@@ -222,5 +224,21 @@ MUST_CHECK int str_copy(char *dst, size_t size, const char *src);
 /* Parse a whole decimal/hex/octal (base 0) or base-@base integer; -EINVAL if not all of it. */
 MUST_CHECK int str_to_i64(const char *s, int base, int64_t *out);
 bool str_has_prefix(const char *s, const char *prefix);
+
+/* ----------------------------------------------------------------- base64 */
+
+/*
+ * Standard base64 (RFC 4648 §4) decoding as Go's base64.StdEncoding.Decode
+ * does it (what encoding/json uses for []byte, e.g. kubeconfig *-data
+ * fields): alphabet A-Z a-z 0-9 + /, '=' padding required, CR and LF
+ * skipped anywhere, any other byte (spaces included) an error, nothing but
+ * CR/LF after the padding, unused low bits of the last group ignored (Go's
+ * non-Strict mode). base64_decoded_max() bounds the output for @n input
+ * bytes. base64_decode() writes at most @cap bytes to @out and returns the
+ * decoded length, -EBADMSG (not base64; *@at = offset of the bad byte when
+ * @at is not NULL) or -EMSGSIZE (@cap too small, or over INT32_MAX).
+ */
+size_t base64_decoded_max(size_t n);
+MUST_CHECK int base64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *at);
 
 #endif
