@@ -62,8 +62,7 @@ static bool is_name(const char *h)
 	return true;
 }
 
-int http_resolve(const char *host, uint16_t port, struct sockaddr_storage *addr,
-		 socklen_t *addrlen)
+int http_resolve(const char *host, uint16_t port, struct sockaddr_storage *addr, socklen_t *addrlen)
 {
 	struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;

@@ -55,7 +55,7 @@ struct http_header {
 struct http_request {
 	const char *method; /* "GET", "PUT", ... */
 	const char *target; /* origin-form path and query, already escaped */
-	const char *host;   /* Host header value (host[:port], IPv6 in brackets) */
+	const char *host; /* Host header value (host[:port], IPv6 in brackets) */
 	const char *bearer; /* Authorization: Bearer <bearer>, or NULL */
 	const char *accept; /* or NULL */
 	const char *content_type; /* or NULL */
@@ -81,15 +81,15 @@ bool http_method_is_idempotent(const char *method);
 /* ------------------------------------------------------------ responses */
 
 struct http_response {
-	int status;    /* 100..999 */
-	int minor;     /* HTTP/1.<minor> */
+	int status; /* 100..999 */
+	int minor; /* HTTP/1.<minor> */
 	const char *reason;
 	struct http_header *headers; /* names and values NUL-terminated, in the arena */
 	size_t nheaders;
 	int64_t content_length; /* -1 when absent */
 	bool chunked;
 	bool keep_alive; /* the connection may carry another request after this one */
-	bool no_body;	 /* HEAD, 1xx, 204, 304 */
+	bool no_body; /* HEAD, 1xx, 204, 304 */
 	/* Filled by http_conn (not the parser) when the body is collected. */
 	const char *body; /* NUL-terminated (the NUL is not counted) */
 	size_t body_len;

@@ -33,7 +33,7 @@ struct tls_conn {
 	br_ssl_client_context cc;
 	br_x509_minimal_context xc;
 	br_x509_decoder_context xd; /* insecure mode: the EE key, unchecked */
-	const br_x509_class *xw;    /* our X.509 class; the engine holds &xw */
+	const br_x509_class *xw; /* our X.509 class; the engine holds &xw */
 	const struct tls_config *cfg;
 	char host[TLS_HOST_MAX + 1];
 	uint8_t ip[16];
@@ -485,8 +485,13 @@ static const br_x509_pkey *xw_get_pkey(const br_x509_class *const *ctx, unsigned
 }
 
 static const br_x509_class xw_class = {
-	sizeof(struct tls_conn), xw_start_chain, xw_start_cert, xw_append,
-	xw_end_cert,		 xw_end_chain,	 xw_get_pkey,
+	sizeof(struct tls_conn),
+	xw_start_chain,
+	xw_start_cert,
+	xw_append,
+	xw_end_cert,
+	xw_end_chain,
+	xw_get_pkey,
 };
 
 /* ------------------------------------------------------------ errors */
@@ -510,7 +515,8 @@ static int add_name(void *arg, int type, struct slice v)
 	} else {
 		if (nc->want_ip)
 			return 0;
-		snprintf(txt, sizeof(txt), "%.*s", (int)(v.len < 45 ? v.len : 45), (const char *)v.p);
+		snprintf(txt, sizeof(txt), "%.*s", (int)(v.len < 45 ? v.len : 45),
+			 (const char *)v.p);
 		for (char *q = txt; *q; q++)
 			if ((unsigned char)*q < 0x21 || (unsigned char)*q > 0x7e)
 				*q = '?';
@@ -534,9 +540,10 @@ static void name_error(struct tls_conn *c)
 	if (tls_x509_sans(c->ee, c->ee_len, add_name, &nc) == -EBADMSG || c->ee_over)
 		names[0] = 0, nc.n = 0;
 	if (c->ip_len && nc.n == 0)
-		snprintf(c->msg, sizeof(c->msg),
-			 "x509: cannot validate certificate for %s because it doesn't contain any IP SANs",
-			 c->host);
+		snprintf(
+			c->msg, sizeof(c->msg),
+			"x509: cannot validate certificate for %s because it doesn't contain any IP SANs",
+			c->host);
 	else if (nc.n == 0)
 		snprintf(c->msg, sizeof(c->msg),
 			 "x509: certificate is not valid for any names, but wanted to match %s",
@@ -549,18 +556,30 @@ static void name_error(struct tls_conn *c)
 static const char *alert_name(int a)
 {
 	switch (a) {
-	case 40: return "handshake failure";
-	case 42: return "bad certificate";
-	case 43: return "unsupported certificate";
-	case 44: return "revoked certificate";
-	case 45: return "expired certificate";
-	case 46: return "unknown certificate";
-	case 48: return "unknown certificate authority";
-	case 70: return "protocol version not supported";
-	case 80: return "internal error";
-	case 112: return "unrecognized name";
-	case 116: return "certificate required";
-	default: return "alert";
+	case 40:
+		return "handshake failure";
+	case 42:
+		return "bad certificate";
+	case 43:
+		return "unsupported certificate";
+	case 44:
+		return "revoked certificate";
+	case 45:
+		return "expired certificate";
+	case 46:
+		return "unknown certificate";
+	case 48:
+		return "unknown certificate authority";
+	case 70:
+		return "protocol version not supported";
+	case 80:
+		return "internal error";
+	case 112:
+		return "unrecognized name";
+	case 116:
+		return "certificate required";
+	default:
+		return "alert";
 	}
 }
 
@@ -581,8 +600,9 @@ static int map_error(struct tls_conn *c, int err)
 		snprintf(c->msg, sizeof(c->msg), "x509: certificate signed by unknown authority");
 		return -EKEYREJECTED;
 	case BR_ERR_X509_EXPIRED:
-		snprintf(c->msg, sizeof(c->msg),
-			 "x509: certificate has expired or is not yet valid (checked against the system clock)");
+		snprintf(
+			c->msg, sizeof(c->msg),
+			"x509: certificate has expired or is not yet valid (checked against the system clock)");
 		return -EKEYEXPIRED;
 	case BR_ERR_X509_BAD_SERVER_NAME:
 		name_error(c);

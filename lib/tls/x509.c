@@ -14,8 +14,8 @@
 #define DER_BOOLEAN 0x01
 #define DER_OCTET_STRING 0x04
 #define DER_CTX_EXTENSIONS 0xa3 /* tbsCertificate [3] EXPLICIT Extensions */
-#define DER_SAN_DNS 0x82	/* GeneralName [2] IMPLICIT IA5String */
-#define DER_SAN_IP 0x87		/* GeneralName [7] IMPLICIT OCTET STRING */
+#define DER_SAN_DNS 0x82 /* GeneralName [2] IMPLICIT IA5String */
+#define DER_SAN_IP 0x87 /* GeneralName [7] IMPLICIT OCTET STRING */
 
 /* id-ce-subjectAltName, 2.5.29.17 */
 static const uint8_t oid_san[] = { 0x55, 0x1d, 0x11 };
@@ -109,8 +109,8 @@ static int walk_extensions(struct slice exts, int (*fn)(void *, int, struct slic
 	return 0;
 }
 
-int tls_x509_sans(const uint8_t *der, size_t len, int (*fn)(void *arg, int type, struct slice value),
-		  void *arg)
+int tls_x509_sans(const uint8_t *der, size_t len,
+		  int (*fn)(void *arg, int type, struct slice value), void *arg)
 {
 	struct rd r = rd_init(der, len), cert, tbs;
 	struct slice v;
