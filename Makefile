@@ -70,6 +70,9 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
+# Test clients the e2e tests run (e.g. httpc over lib/http for 40-http-tls.t).
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tools/%)
 
 .PHONY: all test e2e check fmt fmt-check hdrcheck fuzz bench toolchain clean unit-bins
 .DELETE_ON_ERROR:
@@ -123,12 +126,17 @@ $(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(O)/libdranet.a
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(O)/libdranet.a $(LDLIBS)
 
-unit-bins: $(UNIT_BINS) $(FUZZ_BINS) all
+$(O)/tools/%: tests/tools/%.c $(O)/libdranet.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libdranet.a $(LDLIBS)
+
+unit-bins: $(UNIT_BINS) $(FUZZ_BINS) $(TOOL_BINS) all
 
 test: unit-bins
 	$(Q)bash tests/run-unit.sh $(O)
 
-e2e: all
+e2e: all $(TOOL_BINS)
 	$(Q)bash tests/e2e/run.sh $(O)
 
 # libFuzzer run of one target with host clang (make fuzz T=nl_attr [SECS=60]).
@@ -158,7 +166,7 @@ bench: all $(BENCH_BINS)
 # ---------------------------------------------------------------- hygiene
 
 C_FILES := $(sort $(wildcard applets/*.c applets/*.h lib/*/*.c lib/*/*.h tests/unit/*.c \
-	tests/unit/*.h tests/fuzz/*.c bench/*.c))
+	tests/unit/*.h tests/fuzz/*.c tests/tools/*.c bench/*.c))
 
 fmt:
 	$(Q)clang-format -i $(C_FILES)
@@ -176,6 +184,6 @@ hdrcheck: $(STAMP) $(GEN_SRCS)
 check: fmt-check hdrcheck test
 
 clean:
-	rm -rf build/dranet build/dranet-* build/lib build/applets build/tests build/fuzz build/gen build/san build/libfuzzer
+	rm -rf build/dranet build/dranet-* build/lib build/applets build/tests build/fuzz build/tools build/gen build/san build/libfuzzer
 
--include $(shell find $(O)/lib $(O)/applets $(O)/tests $(O)/fuzz $(O)/gen -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/lib $(O)/applets $(O)/tests $(O)/fuzz $(O)/tools $(O)/gen -name '*.d' 2>/dev/null)
