@@ -296,6 +296,8 @@ static int finish(struct http_conn *c)
 /* Run the parser over what was received; an event, -EAGAIN, or an error. */
 static int parse(struct http_conn *c, uint64_t now)
 {
+	static const uint8_t none[1];
+
 	for (;;) {
 		size_t len;
 		const uint8_t *p;
@@ -304,9 +306,11 @@ static int parse(struct http_conn *c, uint64_t now)
 
 		release(c);
 		p = input(c, &len);
+		if (!p)
+			p = none, len = 0;
 		in = rd_init(p, len);
 		ret = http_parser_push(&c->parser, &in, &c->piece);
-		c->pending = (size_t)(in.p - (p ? p : in.p));
+		c->pending = (size_t)(in.p - p);
 		if (c->pending)
 			c->got_bytes = true;
 		switch (ret) {

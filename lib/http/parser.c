@@ -533,10 +533,11 @@ int http_parser_eof(struct http_parser *p)
 	case S_HEAD:
 		if (!p->started)
 			return 0;
-		/* fall through */
+		break;
 	default:
-		return fail(p, -EBADMSG, "connection closed before the response ended");
+		break;
 	}
+	return fail(p, -EBADMSG, "connection closed before the response ended");
 }
 
 const struct http_response *http_parser_response(const struct http_parser *p)
