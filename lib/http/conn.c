@@ -24,6 +24,7 @@
 
 struct http_conn {
 	char host[TLS_HOST_MAX + 1];
+	char server_name[TLS_HOST_MAX + 1]; /* what TLS verifies: host unless overridden */
 	char hostport[TLS_HOST_MAX + 16]; /* the default Host header */
 	uint16_t port;
 	struct sockaddr_storage addr;
@@ -123,6 +124,7 @@ int http_conn_new(const char *host, uint16_t port, const struct tls_config *tls,
 	if (!c)
 		return -ENOMEM;
 	memcpy(c->host, host, n);
+	memcpy(c->server_name, host, n);
 	c->port = port;
 	c->tls_cfg = tls;
 	c->fd = -1;
@@ -136,6 +138,14 @@ int http_conn_new(const char *host, uint16_t port, const struct tls_config *tls,
 	snprintf(c->hostport, sizeof(c->hostport), strchr(c->host, ':') ? "[%s]:%u" : "%s:%u",
 		 c->host, port);
 	*out = c;
+	return 0;
+}
+
+int http_conn_set_server_name(struct http_conn *c, const char *name)
+{
+	if (!name || !*name || strlen(name) > TLS_HOST_MAX)
+		return -EINVAL;
+	memcpy(c->server_name, name, strlen(name) + 1);
 	return 0;
 }
 
@@ -208,7 +218,7 @@ static int open_socket(struct http_conn *c)
 		c->connecting = true;
 	}
 	if (c->tls_cfg) {
-		ret = tls_conn_new(c->tls_cfg, c->host, &c->tls);
+		ret = tls_conn_new(c->tls_cfg, c->server_name, &c->tls);
 		if (ret < 0)
 			return ret;
 	}

@@ -175,6 +175,13 @@ MUST_CHECK int http_conn_new(const char *host, uint16_t port, const struct tls_c
 			     struct http_conn **out);
 void http_conn_free(struct http_conn *c);
 
+/*
+ * Verify the server's certificate for @name instead of the connection's host
+ * (kubeconfig's tls-server-name); a DNS name is also sent as SNI. Applies to
+ * the next connection opened. Returns 0 or -EINVAL (empty or too long).
+ */
+MUST_CHECK int http_conn_set_server_name(struct http_conn *c, const char *name);
+
 enum http_request_flags {
 	HTTP_STREAM = 1 << 0, /* deliver the body piece by piece (HTTP_EV_BODY) */
 };

@@ -149,6 +149,10 @@ ok "IP SAN, epoll loop" --ca ca.crt --loop --repeat 2 127.0.0.1 "$PORT_tip" /hel
 ok "TLS streaming" --ca ca.crt --stream 127.0.0.1 "$PORT_tip" /chunked
 assert_eq 3 "$(grep -c '^piece ' <<<"$OUT")" "three pieces over TLS"
 ok "DNS SAN by name" --ca ca.crt localhost "$PORT_tdns" /hello
+ok "server name override (kubeconfig tls-server-name)" --ca ca.crt --server-name localhost \
+	127.0.0.1 "$PORT_tdns" /hello
+refused "server name override, wrong" "x509: certificate is valid for localhost, not other.example" \
+	--ca ca.crt --server-name other.example 127.0.0.1 "$PORT_tdns" /hello
 ok "RSA server, IPv4 SAN" --ca ca.crt 127.0.0.1 "$PORT_trsa" /hello
 refused "DNS-only certificate reached by IP" \
 	"x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs" \

@@ -4,7 +4,7 @@
  *
  *   httpc [--ca FILE] [--cert FILE --key FILE] [--insecure] [--stream]
  *         [--loop] [--repeat N] [--method M] [--data TEXT] [--bearer TOKEN]
- *         [--timeout MS] HOST PORT PATH
+ *         [--timeout MS] [--server-name NAME] HOST PORT PATH
  *
  * Prints "status=N len=N" and "body=..." per request (--stream: "head
  * status=N", then "piece t=MS len=N data=..." per piece, MS since the head),
@@ -24,7 +24,7 @@
 #include "tls/tls.h"
 
 struct opts {
-	const char *ca, *cert, *key, *method, *data, *bearer;
+	const char *ca, *cert, *key, *method, *data, *bearer, *server_name;
 	bool insecure, stream, loop;
 	int repeat;
 	uint32_t timeout;
@@ -201,10 +201,13 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "ca", 1, NULL, 'a' },	      { "cert", 1, NULL, 'c' },	   { "key", 1, NULL, 'k' },
-		{ "insecure", 0, NULL, 'i' }, { "stream", 0, NULL, 's' },  { "loop", 0, NULL, 'l' },
-		{ "repeat", 1, NULL, 'r' },   { "method", 1, NULL, 'm' },  { "data", 1, NULL, 'd' },
-		{ "bearer", 1, NULL, 'b' },   { "timeout", 1, NULL, 't' }, { NULL, 0, NULL, 0 },
+		{ "ca", 1, NULL, 'a' },	     { "cert", 1, NULL, 'c' },
+		{ "key", 1, NULL, 'k' },     { "insecure", 0, NULL, 'i' },
+		{ "stream", 0, NULL, 's' },  { "loop", 0, NULL, 'l' },
+		{ "repeat", 1, NULL, 'r' },  { "method", 1, NULL, 'm' },
+		{ "data", 1, NULL, 'd' },    { "bearer", 1, NULL, 'b' },
+		{ "timeout", 1, NULL, 't' }, { "server-name", 1, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .method = "GET", .repeat = 1, .timeout = 10000 };
 	struct tls_config *tls = NULL;
@@ -247,6 +250,9 @@ int main(int argc, char **argv)
 		case 't':
 			o.timeout = (uint32_t)atoi(optarg);
 			break;
+		case 'n':
+			o.server_name = optarg;
+			break;
 		default:
 			return 2;
 		}
@@ -264,6 +270,8 @@ int main(int argc, char **argv)
 		tls_config_free(tls);
 		return 1;
 	}
+	if (o.server_name)
+		ret = http_conn_set_server_name(c, o.server_name);
 	for (int i = 0; i < o.repeat && ret == 0; i++)
 		ret = one(c, &o);
 	if (ret < 0)
