@@ -58,74 +58,89 @@ static void buf_dest(void *ctx, const void *src, size_t len)
 
 typedef int (*pem_fn)(void *arg, const char *name, const uint8_t *der, size_t len);
 
+struct pem_state {
+	br_pem_decoder_context pc;
+	char name[128];
+	bool in_obj;
+	struct buf der;
+	pem_fn fn;
+	void *arg;
+	int count;
+	const char **why;
+};
+
+/* Push @len bytes to the decoder and act on its events; 0 or an error. */
+static int pem_feed(struct pem_state *st, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		size_t n = br_pem_decoder_push(&st->pc, p, len);
+		int ret;
+
+		p += n;
+		len -= n;
+		switch (br_pem_decoder_event(&st->pc)) {
+		case BR_PEM_BEGIN_OBJ:
+			snprintf(st->name, sizeof(st->name), "%s", br_pem_decoder_name(&st->pc));
+			buf_reset(&st->der);
+			br_pem_decoder_setdest(&st->pc, buf_dest, &st->der);
+			st->in_obj = true;
+			break;
+		case BR_PEM_END_OBJ:
+			if (!st->in_obj)
+				break;
+			st->in_obj = false;
+			if (st->der.err)
+				return -ENOMEM;
+			ret = st->fn(st->arg, st->name, (const uint8_t *)st->der.p, st->der.len);
+			if (ret < 0)
+				return ret;
+			st->count++;
+			break;
+		case BR_PEM_ERROR:
+			*st->why = "malformed PEM";
+			return -EBADMSG;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 /*
  * Call @fn for each PEM object of @pem with its decoded DER bytes. Returns
  * the number of objects, -EBADMSG, -EMSGSIZE, -ENOMEM or @fn's error.
  */
 static int pem_each(const void *pem, size_t len, pem_fn fn, void *arg, const char **why)
 {
-	br_pem_decoder_context pc;
-	const uint8_t *p = pem;
-	char name[128] = "";
-	bool in_obj = false, tail_nl = false;
-	struct buf der;
-	int ret = 0, count = 0;
+	struct pem_state st = { .fn = fn, .arg = arg, .why = why };
+	const uint8_t *p = pem, *end = p + len;
+	int ret = 0;
 
 	if (len > TLS_PEM_MAX) {
 		*why = "PEM text too large";
 		return -EMSGSIZE;
 	}
-	buf_init(&der, TLS_PEM_MAX);
-	br_pem_decoder_init(&pc);
-	/* BearSSL needs a final newline to see the last END line. */
-	while (len > 0 || !tail_nl) {
-		size_t n;
+	buf_init(&st.der, TLS_PEM_MAX);
+	br_pem_decoder_init(&st.pc);
+	/* BearSSL takes LF line ends only: feed the text without its CRs. */
+	while (p < end && ret == 0) {
+		const uint8_t *cr = memchr(p, '\r', (size_t)(end - p));
+		const uint8_t *stop = cr ? cr : end;
 
-		if (len == 0) {
-			p = (const uint8_t *)"\n";
-			len = 1;
-			tail_nl = true;
-		}
-		n = br_pem_decoder_push(&pc, p, len);
-		p += n;
-		len -= n;
-		switch (br_pem_decoder_event(&pc)) {
-		case BR_PEM_BEGIN_OBJ:
-			snprintf(name, sizeof(name), "%s", br_pem_decoder_name(&pc));
-			buf_reset(&der);
-			br_pem_decoder_setdest(&pc, buf_dest, &der);
-			in_obj = true;
-			break;
-		case BR_PEM_END_OBJ:
-			if (!in_obj)
-				break;
-			in_obj = false;
-			if (der.err) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			ret = fn(arg, name, (const uint8_t *)der.p, der.len);
-			if (ret < 0)
-				goto out;
-			count++;
-			break;
-		case BR_PEM_ERROR:
-			*why = "malformed PEM";
-			ret = -EBADMSG;
-			goto out;
-		default:
-			break;
-		}
+		ret = pem_feed(&st, p, (size_t)(stop - p));
+		p = cr ? cr + 1 : end;
 	}
-	if (in_obj) {
+	/* and it needs a final newline to see the last END line */
+	if (ret == 0)
+		ret = pem_feed(&st, (const uint8_t *)"\n", 1);
+	if (ret == 0 && st.in_obj) {
 		*why = "PEM object without an END line";
 		ret = -EBADMSG;
-		goto out;
 	}
-	ret = count;
-out:
-	explicit_bzero(der.p, der.size);
-	buf_fini(&der);
+	if (ret == 0)
+		ret = st.count;
+	explicit_bzero(st.der.p, st.der.size);
+	buf_fini(&st.der);
 	return ret;
 }
 
