@@ -139,7 +139,8 @@ static int pem_each(const void *pem, size_t len, pem_fn fn, void *arg, const cha
 	}
 	if (ret == 0)
 		ret = st.count;
-	explicit_bzero(st.der.p, st.der.size);
+	if (st.der.p)
+		explicit_bzero(st.der.p, st.der.size);
 	buf_fini(&st.der);
 	return ret;
 }

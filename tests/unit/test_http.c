@@ -7,9 +7,14 @@
  */
 #include "http/http.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "t.h"
 #include "tls/tls.h"
@@ -597,6 +602,327 @@ static void test_x509_sans(void)
 	CHECK_EQ(tls_x509_sans(der, n, collect, &s), -EBADMSG);
 }
 
+/* ------------------------------------------------------------ connections */
+
+/*
+ * http_conn against a scripted server on 127.0.0.1 in this process: the
+ * test plays the server between steps (everything is non-blocking), so the
+ * orderings are exact.
+ */
+struct srv {
+	int lfd, fd;
+	uint16_t port;
+};
+
+static int srv_open(struct srv *s)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+
+	s->fd = -1;
+	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(s->lfd, 4) < 0 || getsockname(s->lfd, (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	s->port = ntohs(a.sin_port);
+	return 0;
+}
+
+static void srv_close(struct srv *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->lfd >= 0)
+		close(s->lfd);
+}
+
+/* Accept the next connection (closing the previous one). */
+static bool srv_accept(struct srv *s)
+{
+	struct pollfd p = { s->lfd, POLLIN, 0 };
+
+	if (poll(&p, 1, 2000) != 1)
+		return false;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = accept(s->lfd, NULL, NULL);
+	return s->fd >= 0;
+}
+
+/* Read one request head (up to the empty line) plus @body bytes; its first line in @line. */
+static bool srv_read_request(struct srv *s, char *line, size_t size, size_t body)
+{
+	char buf[8192];
+	size_t n = 0;
+	char *end = NULL;
+
+	while (!end || (size_t)(buf + n - (end + 4)) < body) {
+		struct pollfd p = { s->fd, POLLIN, 0 };
+		ssize_t r;
+
+		if (n == sizeof(buf) - 1 || poll(&p, 1, 2000) != 1)
+			return false;
+		r = read(s->fd, buf + n, sizeof(buf) - 1 - n);
+		if (r <= 0)
+			return false;
+		n += (size_t)r;
+		buf[n] = 0;
+		end = strstr(buf, "\r\n\r\n");
+	}
+	snprintf(line, size, "%.*s", (int)strcspn(buf, "\r"), buf);
+	return true;
+}
+
+static bool srv_write(struct srv *s, const char *text)
+{
+	return write(s->fd, text, strlen(text)) == (ssize_t)strlen(text);
+}
+
+/* Step @c (polling its fd) until it returns something other than -EAGAIN. */
+static int drive(struct http_conn *c)
+{
+	short revents = 0;
+
+	for (int i = 0; i < 1000; i++) {
+		int ret = http_conn_step(c, time_now_ms(), revents);
+		struct pollfd p = { http_conn_fd(c), http_conn_events(c), 0 };
+
+		if (ret != -EAGAIN)
+			return ret;
+		revents = poll(&p, 1, 2000) == 1 ? p.revents : 0;
+	}
+	return -ETIME;
+}
+
+static const struct http_request get_a = { .method = "GET", .target = "/a" };
+
+/* drive() past the head: DONE or an error (collected bodies have no BODY events). */
+static int drive_done(struct http_conn *c)
+{
+	int ret;
+
+	do
+		ret = drive(c);
+	while (ret == HTTP_EV_HEAD);
+	return ret;
+}
+
+/* Step @c until it has sent its request (the server reads it next). */
+static int send_request(struct http_conn *c)
+{
+	for (int i = 0; i < 200; i++) {
+		int ret = http_conn_step(c, time_now_ms(), 0);
+		struct pollfd p = { http_conn_fd(c), POLLOUT, 0 };
+
+		if (ret != -EAGAIN || !(http_conn_events(c) & POLLOUT))
+			return ret;
+		poll(&p, 1, 10);
+	}
+	return -ETIME;
+}
+
+/* One whole exchange: request, the server's reading and @answer, the client's DONE. */
+static int exchange(struct http_conn *c, struct srv *s, const struct http_request *req,
+		    struct arena *a, bool new_conn, const char *answer, char *line)
+{
+	int ret = http_conn_request(c, req, a, 100, 0, time_now_ms(), 2000);
+
+	if (ret < 0)
+		return ret;
+	ret = send_request(c);
+	if (ret != -EAGAIN)
+		return ret;
+	if (new_conn && !srv_accept(s))
+		return -ETIME;
+	if (!srv_read_request(s, line, 256, req->body_len) || !srv_write(s, answer))
+		return -ETIME;
+	return drive_done(c);
+}
+
+static void test_conn_keep_alive_and_resend(void)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	struct http_request post = { .method = "POST", .target = "/p", .body = "{}", .body_len = 2 };
+	struct arena *a = arena_new(1 << 16);
+	struct http_conn *c = NULL;
+	const struct http_response *r;
+	struct srv s;
+	char line[256];
+
+	REQUIRE(a && srv_open(&s) == 0);
+	REQUIRE(http_conn_new("127.0.0.1", s.port, NULL, &c) == 0);
+	CHECK_EQ(http_conn_fd(c), -1);
+	CHECK_EQ(http_conn_events(c), 0);
+	CHECK_EQ(http_conn_deadline(c), UINT64_MAX);
+
+	/* a new connection */
+	CHECK_EQ(exchange(c, &s, &get_a, a, true, ok, line), HTTP_EV_DONE);
+	CHECK_STR(line, "GET /a HTTP/1.1");
+	r = http_conn_response(c);
+	REQUIRE(r);
+	CHECK_EQ(r->status, 200);
+	CHECK_EQ(r->body_len, 2);
+	CHECK_STR(r->body, "ok");
+	CHECK(!http_conn_is_busy(c));
+	CHECK_EQ(http_conn_events(c), POLLIN); /* idle: noticing the server's close */
+	CHECK_EQ(http_conn_connects(c), 1);
+
+	/* the same connection again */
+	CHECK_EQ(exchange(c, &s, &get_a, a, false, ok, line), HTTP_EV_DONE);
+	CHECK_EQ(http_conn_connects(c), 1);
+
+	/* the server closes the idle connection unseen: a GET is resent on a new one */
+	close(s.fd);
+	s.fd = -1;
+	CHECK_EQ(exchange(c, &s, &get_a, a, true, ok, line), HTTP_EV_DONE);
+	CHECK_EQ(http_conn_connects(c), 2);
+	CHECK_STR(http_conn_response(c)->body, "ok");
+
+	/* ... but a POST is not (it may not be idempotent): the caller decides */
+	close(s.fd);
+	s.fd = -1;
+	REQUIRE(http_conn_request(c, &post, a, 100, 0, time_now_ms(), 2000) == 0);
+	CHECK_EQ(drive_done(c), -ECONNRESET);
+	CHECK(strstr(http_conn_strerror(c), "closed the connection before responding") ||
+	      strstr(http_conn_strerror(c), "reset"));
+	CHECK(!http_conn_is_busy(c));
+	CHECK_EQ(http_conn_fd(c), -1);
+
+	/* after a failure the next request reconnects */
+	CHECK_EQ(exchange(c, &s, &post, a, true, ok, line), HTTP_EV_DONE);
+	CHECK_STR(line, "POST /p HTTP/1.1");
+	CHECK_EQ(http_conn_connects(c), 3);
+
+	/* Connection: close is honoured */
+	CHECK_EQ(exchange(c, &s, &get_a, a, false,
+			  "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", line),
+		 HTTP_EV_DONE);
+	CHECK_EQ(http_conn_fd(c), -1);
+	/* bytes after the response: the connection is not trusted again */
+	CHECK_EQ(exchange(c, &s, &get_a, a, true,
+			  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", line),
+		 HTTP_EV_DONE);
+	CHECK_EQ(http_conn_fd(c), -1);
+	http_conn_free(c);
+	srv_close(&s);
+	arena_free(a);
+}
+
+static void test_conn_failures(void)
+{
+	struct arena *a = arena_new(1 << 16);
+	struct http_conn *c = NULL;
+	struct srv s;
+	char line[256];
+	uint64_t now;
+
+	REQUIRE(a && srv_open(&s) == 0);
+	REQUIRE(http_conn_new("127.0.0.1", s.port, NULL, &c) == 0);
+
+	/* a truncated body then a close */
+	REQUIRE(http_conn_request(c, &get_a, a, 100, 0, time_now_ms(), 2000) == 0);
+	REQUIRE(send_request(c) == -EAGAIN);
+	REQUIRE(srv_accept(&s) && srv_read_request(&s, line, sizeof(line), 0));
+	REQUIRE(srv_write(&s, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"));
+	close(s.fd);
+	s.fd = -1;
+	CHECK_EQ(drive_done(c), -ECONNRESET);
+	CHECK(strstr(http_conn_strerror(c), "before the response ended"));
+
+	/* a malformed response */
+	CHECK_EQ(exchange(c, &s, &get_a, a, true, "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", line),
+		 -EBADMSG);
+	CHECK(strstr(http_conn_strerror(c), "obsolete line folding"));
+
+	/* a body over the cap */
+	CHECK_EQ(
+		exchange(
+			c, &s, &get_a, a, true,
+			"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			"40\r\n0123456789012345678901234567890123456789012345678901234567890123\r\n"
+			"40\r\n0123456789012345678901234567890123456789012345678901234567890123\r\n",
+			line),
+		-EMSGSIZE);
+
+	/* the deadline: a step at or after it fails the request and closes */
+	now = time_now_ms();
+	REQUIRE(http_conn_request(c, &get_a, a, 100, 0, now, 500) == 0);
+	CHECK_EQ(http_conn_deadline(c), now + 500);
+	CHECK_EQ(http_conn_step(c, now + 499, 0), -EAGAIN);
+	CHECK_EQ(http_conn_step(c, now + 500, 0), -ETIMEDOUT);
+	CHECK(strstr(http_conn_strerror(c), "timed out after 500 ms"));
+	CHECK_EQ(http_conn_fd(c), -1);
+	CHECK_EQ(http_conn_deadline(c), UINT64_MAX);
+
+	/* a bad request is refused before any I/O */
+	REQUIRE(http_conn_request(c, &(struct http_request){ .method = "GET", .target = "x" }, a,
+				  100, 0, now, 500) == -EINVAL);
+	CHECK(strstr(http_conn_strerror(c), "bad request"));
+	CHECK(!http_conn_is_busy(c));
+	http_conn_free(c);
+	srv_close(&s);
+	arena_free(a);
+}
+
+/* Streaming: each piece as the server writes it, the deadline renewed by each. */
+static void test_conn_stream(void)
+{
+	struct arena *a = arena_new(1 << 16);
+	struct http_conn *c = NULL;
+	struct slice piece;
+	struct srv s;
+	char line[256];
+	int ret;
+
+	REQUIRE(a && srv_open(&s) == 0);
+	REQUIRE(http_conn_new("localhost", s.port, NULL, &c) == 0);
+	REQUIRE(http_conn_request(c, &get_a, a, SIZE_MAX, HTTP_STREAM, time_now_ms(), 2000) == 0);
+	REQUIRE(send_request(c) == -EAGAIN);
+	REQUIRE(srv_accept(&s) && srv_read_request(&s, line, sizeof(line), 0));
+	REQUIRE(srv_write(&s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
+	CHECK_EQ(drive(c), HTTP_EV_HEAD);
+	CHECK_EQ(http_conn_response(c)->status, 200);
+	for (int i = 0; i < 3; i++) {
+		char chunk[64];
+
+		snprintf(chunk, sizeof(chunk), "5\r\nev %d\n\r\n", i);
+		REQUIRE(srv_write(&s, chunk));
+		ret = drive(c);
+		CHECK_EQ(ret, HTTP_EV_BODY);
+		piece = http_conn_body(c);
+		snprintf(chunk, sizeof(chunk), "ev %d\n", i);
+		CHECK(piece.len == 5 && memcmp(piece.p, chunk, 5) == 0);
+		CHECK(http_conn_deadline(c) > time_now_ms() + 1000);
+	}
+	REQUIRE(srv_write(&s, "0\r\n\r\n"));
+	CHECK_EQ(drive(c), HTTP_EV_DONE);
+	CHECK_EQ(http_conn_connects(c), 1);
+	http_conn_free(c);
+	srv_close(&s);
+	arena_free(a);
+}
+
+static void test_resolve(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct http_conn *c;
+
+	CHECK_EQ(http_resolve("10.96.0.1", 443, &ss, &len), 0);
+	CHECK_EQ(ss.ss_family, AF_INET);
+	CHECK_EQ(ntohs(((struct sockaddr_in *)&ss)->sin_port), 443);
+	CHECK_EQ(http_resolve("fd00::1", 6443, &ss, &len), 0);
+	CHECK_EQ(ss.ss_family, AF_INET6);
+	CHECK_EQ(http_resolve("localhost", 1, &ss, &len), 0);
+	CHECK_EQ(((struct sockaddr_in *)&ss)->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	CHECK_EQ(http_resolve("bad name", 1, &ss, &len), -EINVAL);
+	CHECK_EQ(http_resolve("", 1, &ss, &len), -EINVAL);
+	CHECK_EQ(http_conn_new("[::1]", 443, NULL, &c), 0);
+	http_conn_free(c);
+	CHECK_EQ(http_conn_new("10.0.0.1", 0, NULL, &c), -EINVAL);
+	CHECK_EQ(http_conn_new("", 1, NULL, &c), -EINVAL);
+}
+
 int main(void)
 {
 	static const struct t_case tests[] = {
@@ -613,6 +939,10 @@ int main(void)
 		T(test_split_equals_whole),
 		T(test_arena_cap_sweep),
 		T(test_x509_sans),
+		T(test_conn_keep_alive_and_resend),
+		T(test_conn_failures),
+		T(test_conn_stream),
+		T(test_resolve),
 	};
 
 	return T_RUN(tests);
