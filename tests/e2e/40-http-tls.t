@@ -45,6 +45,13 @@ leaf rsaip ca "IP:127.0.0.1,IP:::1" rsa
 leaf wrong ca "DNS:other.example,IP:127.0.0.2"
 leaf client-rsa ca "" rsa clientAuth
 leaf client-ec ca "" ec clientAuth
+# an intermediate CA and a client certificate it signed, sent as a chain
+ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout inter.key -out inter.csr -subj /CN=inter
+printf '%s\n' basicConstraints=critical,CA:TRUE keyUsage=critical,keyCertSign >inter.ext
+ossl x509 -req -in inter.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out inter.crt -days 2 \
+	-extfile inter.ext
+leaf client-sub inter "" ec clientAuth
+cat client-sub.crt inter.crt >client-chain.crt
 # expired: `openssl ca` takes explicit start and end dates (2020)
 mkdir -p cadb/new && : >cadb/index.txt && echo 01 >cadb/serial
 cat >ca.cnf <<CNF
@@ -181,6 +188,11 @@ assert_contains "$OUT" "body=client-ec" "server saw the EC client certificate"
 openssl pkcs8 -topk8 -nocrypt -in client-rsa.key -out client-rsa.p8 2>/dev/null
 ok "client key in PKCS#8" --ca ca.crt --cert client-rsa.crt --key client-rsa.p8 \
 	127.0.0.1 "$PORT_tmtls" /whoami
+ok "client certificate chain (leaf + intermediate)" --ca ca.crt --cert client-chain.crt \
+	--key client-sub.key 127.0.0.1 "$PORT_tmtls" /whoami
+assert_contains "$OUT" "body=client-sub" "server verified the chain"
+refused "client certificate without its intermediate" "remote error: tls:" --ca ca.crt \
+	--cert client-sub.crt --key client-sub.key 127.0.0.1 "$PORT_tmtls" /whoami
 refused "no client certificate" "remote error: tls:" --ca ca.crt 127.0.0.1 "$PORT_tmtls" /whoami
 refused "key of another type" "client key type differs" \
 	--ca ca.crt --cert client-rsa.crt --key client-ec.key 127.0.0.1 "$PORT_tmtls" /whoami
