@@ -607,8 +607,10 @@ static int map_error(struct tls_conn *c, int err)
 		return -EPROTO;
 	}
 	if (err >= BR_ERR_RECV_FATAL_ALERT) {
-		snprintf(c->msg, sizeof(c->msg), "remote error: tls: %s (alert %d)",
-			 alert_name(err - BR_ERR_RECV_FATAL_ALERT), err - BR_ERR_RECV_FATAL_ALERT);
+		int a = err - BR_ERR_RECV_FATAL_ALERT;
+
+		snprintf(c->msg, sizeof(c->msg), "remote error: tls: %s (alert %d%s)",
+			 alert_name(a), a, a == 70 ? "; this client speaks TLS 1.2 only" : "");
 		return -ECONNRESET;
 	}
 	switch (err) {

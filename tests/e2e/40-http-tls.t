@@ -115,6 +115,7 @@ serve trsa --tls rsaip.crt rsaip.key
 serve twrong --tls wrong.crt wrong.key
 serve texp --tls expired.crt expired.key
 serve tmtls --tls ip.crt ip.key --client-ca ca.crt
+serve t13 --tls ip.crt ip.key --tls13-only
 
 # ------------------------------------------------------------ plain HTTP
 ok "keep-alive" --repeat 3 127.0.0.1 "$PORT_plain" /hello
@@ -175,6 +176,8 @@ refused "wrong CA" "x509: certificate signed by unknown authority" \
 	--ca otherca.crt 127.0.0.1 "$PORT_tip" /hello
 refused "expired" "x509: certificate has expired or is not yet valid" \
 	--ca ca.crt 127.0.0.1 "$PORT_texp" /hello
+refused "TLS 1.3-only server" "protocol version not supported (alert 70; this client speaks TLS 1.2 only)" \
+	--ca ca.crt 127.0.0.1 "$PORT_t13" /hello
 ok "insecure mode: wrong CA, wrong name, expired" --insecure 127.0.0.1 "$PORT_texp" /hello
 ok "insecure mode, wrong name" --insecure localhost "$PORT_tip" /hello
 

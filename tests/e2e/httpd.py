@@ -4,6 +4,7 @@
 library only; independent of our lib/).
 
   httpd.py --port-file FILE [--bind ADDR] [--tls CERT KEY] [--client-ca CA]
+           [--tls13-only]
 
 Writes the port it listens on to FILE. Paths:
   /hello        200, Content-Length, keep-alive; the body names the connection
@@ -128,11 +129,14 @@ def main():
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--client-ca")
+    ap.add_argument("--tls13-only", action="store_true")
     a = ap.parse_args()
     ctx = None
     if a.tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.tls[0], a.tls[1])
+        if a.tls13_only:
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_3
         if a.client_ca:
             ctx.verify_mode = ssl.CERT_REQUIRED
             ctx.load_verify_locations(a.client_ca)
