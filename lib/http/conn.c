@@ -35,6 +35,7 @@ struct http_conn {
 	unsigned connects;
 	/* the request in flight */
 	bool busy, connecting, reused, retried, idempotent, eof, got_bytes;
+	bool more; /* a step stopped at its budget: call again now */
 	unsigned flags;
 	struct buf req;
 	size_t sent;
@@ -348,7 +349,7 @@ static int parse(struct http_conn *c, uint64_t now)
 	}
 }
 
-/* Move bytes between the socket and the request/input (plain). >0: progress. */
+/* Move bytes between the socket and the request/input (plain): the count moved. */
 static int pump_plain(struct http_conn *c)
 {
 	size_t moved = 0;
@@ -386,7 +387,7 @@ static int pump_plain(struct http_conn *c)
 		moved += (size_t)n;
 		break;
 	}
-	return moved > 0;
+	return moved > INT_MAX ? INT_MAX : (int)moved;
 }
 
 /* The same through the TLS engine: plaintext in, records out and in. */
@@ -442,7 +443,7 @@ static int pump_tls(struct http_conn *c)
 			break;
 		}
 	}
-	return moved > 0;
+	return moved > INT_MAX ? INT_MAX : (int)moved;
 }
 
 static int check_connect(struct http_conn *c)
@@ -520,9 +521,11 @@ static void idle_check(struct http_conn *c)
 
 int http_conn_step(struct http_conn *c, uint64_t now_ms, short revents)
 {
+	size_t moved = 0;
 	int ret;
 
 	(void)revents; /* I/O is tried in every direction the state allows */
+	c->more = false;
 	if (!c->busy) {
 		idle_check(c);
 		return -EAGAIN;
@@ -549,6 +552,12 @@ int http_conn_step(struct http_conn *c, uint64_t now_ms, short revents)
 			return io_error(c, ret);
 		if (ret == 0)
 			break;
+		/* Bytes may wait inside the TLS engine where epoll cannot see them: the deadline says "now". */
+		moved += (size_t)ret;
+		if (moved >= HTTP_STEP_BUDGET) {
+			c->more = true;
+			return -EAGAIN;
+		}
 	}
 	if (c->eof)
 		return at_eof(c);
@@ -585,6 +594,8 @@ short http_conn_events(struct http_conn *c)
 
 uint64_t http_conn_deadline(const struct http_conn *c)
 {
+	if (c->busy && c->more)
+		return 0;
 	return c->busy ? c->deadline : UINT64_MAX;
 }
 
@@ -638,7 +649,8 @@ int http_do_blocking(struct http_conn *c, const struct http_request *req, struct
 			return ret;
 		dl = http_conn_deadline(c);
 		pfd = (struct pollfd){ http_conn_fd(c), http_conn_events(c), 0 };
-		ret = poll(&pfd, 1, dl - now > INT_MAX ? INT_MAX : (int)(dl - now));
+		dl = dl > now ? dl - now : 0;
+		ret = poll(&pfd, 1, dl > INT_MAX ? INT_MAX : (int)dl);
 		if (ret < 0 && errno != EINTR)
 			return -errno;
 		revents = ret > 0 ? pfd.revents : 0;

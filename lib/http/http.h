@@ -45,6 +45,12 @@ struct tls_config;
 #define HTTP_REQUEST_MAX (8u << 20)
 /* Plaintext input buffer of a plain connection. */
 #define HTTP_INBUF_SIZE (16u << 10)
+/*
+ * Bytes one http_conn_step() moves before it yields (DESIGN.md "The event
+ * loop keeps its promises"): 256 KiB is ~1 ms of TLS decryption, so an 8 MiB
+ * list never holds the loop for long.
+ */
+#define HTTP_STEP_BUDGET (256u << 10)
 
 /* ------------------------------------------------------------ requests */
 
@@ -220,7 +226,11 @@ MUST_CHECK int http_conn_step(struct http_conn *c, uint64_t now_ms, short revent
 /* The socket (-1 when none), the poll events it waits for (POLLIN/POLLOUT). */
 int http_conn_fd(const struct http_conn *c);
 short http_conn_events(struct http_conn *c);
-/* When http_conn_step() must be called even without I/O (UINT64_MAX: never). */
+/*
+ * When http_conn_step() must be called even without I/O: the request's
+ * deadline, 0 (now) when the last step yielded at HTTP_STEP_BUDGET with
+ * input still buffered, UINT64_MAX when nothing is in flight.
+ */
 uint64_t http_conn_deadline(const struct http_conn *c);
 /* The response of the current (or last completed) request, or NULL before its head. */
 const struct http_response *http_conn_response(const struct http_conn *c);

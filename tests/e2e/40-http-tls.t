@@ -135,6 +135,11 @@ t_first=$(grep '^piece ' <<<"$OUT" | head -n1 | sed 's/.*t=\([0-9]*\).*/\1/')
 ok "chunked, collected" 127.0.0.1 "$PORT_plain" /chunked
 assert_contains "$OUT" 'status=200 len=69' "collected chunked body"
 
+# a large body: many steps, each within its budget (the epoll loop must be woken by deadline 0)
+ok "large body" 127.0.0.1 "$PORT_plain" /big
+assert_contains "$OUT" "status=200 len=3407859" "3 MiB body"
+ok "large body, epoll loop" --loop 127.0.0.1 "$PORT_plain" /big
+assert_contains "$OUT" "status=200 len=3407859" "3 MiB body, epoll"
 ok "close-delimited body" 127.0.0.1 "$PORT_plain" /close
 assert_contains "$OUT" "status=200 len=14000" "body until close"
 ok "server closes kept-alive connections" --repeat 3 127.0.0.1 "$PORT_plain" /drop
@@ -156,6 +161,8 @@ assert_eq "connects=1" "$(tail -n1 <<<"$OUT")" "TLS keep-alive"
 ok "IP SAN, epoll loop" --ca ca.crt --loop --repeat 2 127.0.0.1 "$PORT_tip" /hello
 ok "TLS streaming" --ca ca.crt --stream 127.0.0.1 "$PORT_tip" /chunked
 assert_eq 3 "$(grep -c '^piece ' <<<"$OUT")" "three pieces over TLS"
+ok "large body over TLS, epoll loop" --ca ca.crt --loop 127.0.0.1 "$PORT_tip" /big
+assert_contains "$OUT" "status=200 len=3407859" "3 MiB body over TLS"
 ok "DNS SAN by name" --ca ca.crt localhost "$PORT_tdns" /hello
 ok "server name override (kubeconfig tls-server-name)" --ca ca.crt --server-name localhost \
 	127.0.0.1 "$PORT_tdns" /hello

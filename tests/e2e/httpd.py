@@ -13,6 +13,7 @@ Writes the port it listens on to FILE. Paths:
   /close        200 without length, body ended by closing the connection
   /drop         200 with keep-alive, then the server closes the connection
   /slow         answers after 5 s
+  /big          3 MiB of JSON-ish text (a large list)
   /whoami       the client certificate's CN (with --client-ca), or "none"
   /echo         the request's method, Authorization and body, as JSON
 """
@@ -74,6 +75,9 @@ class Handler(BaseHTTPRequestHandler):
         elif p == "/slow":
             time.sleep(5)
             self.send_body(200, b"late\n")
+        elif p == "/big":
+            line = b'{"kind":"ResourceSlice","n":"%07d"}\n'
+            self.send_body(200, b"".join(line % i for i in range(3 * 1024 * 1024 // 36)))
         elif p == "/whoami":
             cn = "none"
             cert = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None

@@ -111,7 +111,8 @@ static int run_loop(struct http_conn *c, const struct http_request *req, struct 
 			ret = -errno;
 		}
 		dl = http_conn_deadline(c);
-		n = epoll_wait(ep, &got, 1, dl - now > 60000 ? 60000 : (int)(dl - now));
+		dl = dl > now ? dl - now : 0;
+		n = epoll_wait(ep, &got, 1, dl > 60000 ? 60000 : (int)dl);
 		if (n < 0 && errno != EINTR)
 			ret = -errno;
 		if (n > 0)
