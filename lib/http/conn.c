@@ -22,6 +22,9 @@
 
 #include "tls/tls.h"
 
+/* Request and body buffers larger than this are freed, not kept, between requests. */
+#define HTTP_KEEP_BUF (64u << 10)
+
 struct http_conn {
 	char host[TLS_HOST_MAX + 1];
 	char server_name[TLS_HOST_MAX + 1]; /* what TLS verifies: host unless overridden */
@@ -168,7 +171,10 @@ static void end_request(struct http_conn *c)
 	/* the request may hold a bearer token */
 	if (c->req.p)
 		explicit_bzero(c->req.p, c->req.size);
-	buf_reset(&c->req);
+	if (c->req.size > HTTP_KEEP_BUF)
+		buf_fini(&c->req);
+	else
+		buf_reset(&c->req);
 }
 
 void http_conn_free(struct http_conn *c)
@@ -249,6 +255,9 @@ int http_conn_request(struct http_conn *c, const struct http_request *req, struc
 	}
 	http_parser_init(&c->parser, a, body_cap,
 			 strcmp(r.method, "HEAD") == 0 ? HTTP_PARSE_HEAD : 0);
+	/* a big list's buffer is not kept for the life of the connection (RSS) */
+	if (c->body.size > HTTP_KEEP_BUF)
+		buf_fini(&c->body);
 	buf_reset(&c->body);
 	c->body.cap = body_cap < SIZE_MAX ? body_cap + 1 : SIZE_MAX;
 	c->flags = flags;
