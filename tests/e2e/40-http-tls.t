@@ -112,10 +112,12 @@ serve plain6 --bind ::1
 serve tip --tls ip.crt ip.key
 serve tdns --tls dns.crt dns.key
 serve trsa --tls rsaip.crt rsaip.key
+serve trsa6 --bind ::1 --tls rsaip.crt rsaip.key
 serve twrong --tls wrong.crt wrong.key
 serve texp --tls expired.crt expired.key
 serve tmtls --tls ip.crt ip.key --client-ca ca.crt
 serve t13 --tls ip.crt ip.key --tls13-only
+serve t6ip --bind ::1 --tls ip.crt ip.key
 
 # ------------------------------------------------------------ plain HTTP
 ok "keep-alive" --repeat 3 127.0.0.1 "$PORT_plain" /hello
@@ -169,6 +171,9 @@ ok "server name override (kubeconfig tls-server-name)" --ca ca.crt --server-name
 refused "server name override, wrong" "x509: certificate is valid for localhost, not other.example" \
 	--ca ca.crt --server-name other.example 127.0.0.1 "$PORT_tdns" /hello
 ok "RSA server, IPv4 SAN" --ca ca.crt 127.0.0.1 "$PORT_trsa" /hello
+ok "RSA server, IPv6 SAN" --ca ca.crt ::1 "$PORT_trsa6" /hello
+refused "IPv6 literal not in the SANs" "x509: certificate is valid for 127.0.0.1, not ::1" \
+	--ca ca.crt ::1 "$PORT_t6ip" /hello
 refused "DNS-only certificate reached by IP" \
 	"x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs" \
 	--ca ca.crt 127.0.0.1 "$PORT_tdns" /hello
