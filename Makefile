@@ -52,8 +52,9 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fstack-protector-strong $(FORTIFY)
 	$(CFLAGS) $(SANFLAGS) -Ilib -I$(GEN) -isystem $(SYSROOT)/include \
 	$(if $(filter musl,$(FLAVOUR)),-isystem $(KINC))
 ALL_LDFLAGS := $(LDSTATIC) $(SANFLAGS) $(LDFLAGS)
-# Vendor libraries, each used by exactly one area (lib/json: cJSON, lib/inventory: zlib).
-VENDOR_LIBS := -lcjson -lz
+# Vendor libraries, each used by exactly one area (lib/tls: BearSSL, lib/json: cJSON,
+# lib/inventory: zlib).
+VENDOR_LIBS := -lbearssl -lcjson -lz
 LDLIBS := -L$(SYSROOT)/lib $(VENDOR_LIBS)
 
 # Generated sources (build/gen/, never committed).
@@ -184,6 +185,6 @@ hdrcheck: $(STAMP) $(GEN_SRCS)
 check: fmt-check hdrcheck test
 
 clean:
-	rm -rf build/dranet build/dranet-* build/lib build/applets build/tests build/fuzz build/gen build/san build/libfuzzer
+	rm -rf build/dranet build/dranet-* build/lib build/applets build/tests build/fuzz build/tools build/gen build/san build/libfuzzer
 
--include $(shell find $(O)/lib $(O)/applets $(O)/tests $(O)/fuzz $(O)/gen -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/lib $(O)/applets $(O)/tests $(O)/fuzz $(O)/tools $(O)/gen -name '*.d' 2>/dev/null)

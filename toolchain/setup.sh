@@ -30,6 +30,7 @@ PACKAGES=(
 	dpkg-dev             # apt-get source / dpkg-source (toolchain/build.sh)
 	xz-utils bzip2       # unpacking Debian source tarballs
 	ca-certificates      # npm registry over https
+	openssl              # the openssl CLI: test certificates (test_tls, e2e 40-http-tls)
 	linux-libc-dev       # kernel uapi headers (build/sysroot/kinc)
 	zlib1g-dev           # host zlib headers
 	protobuf-c-compiler  # protoc-c: proto/ -> build/gen/
