@@ -40,6 +40,8 @@ PACKAGES=(
 	util-linux procps    # unshare (e2e), ps/pgrep
 	valgrind             # callgrind instruction counts (bench)
 	jq git file          # tests/ci.sh, e2e asserts, `file` says statically linked
+	openssl              # test PKI for the API server peer (tests/peers/k8s/mkcerts.sh)
+	curl                 # a second, independent client of the API server peer (e2e 45)
 )
 
 # ------------------------------------------------------------ apt sources
