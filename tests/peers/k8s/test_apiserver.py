@@ -720,6 +720,93 @@ def faults(P):
     assert p.admin("GET", "/faults")["faults"] == []
 
 
+@test
+def nodes_classes_events_selectors(P):
+    p = P["main"]
+    c, admin = p.client(), p.client("admin")
+    addrs = [{"type": "InternalIP", "address": "192.0.2.10"}, {"type": "Hostname", "address": "node1"}]
+    p.admin("POST", "/objects", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node1"},
+                                 "status": {"addresses": addrs}})
+    st, n, _ = c.req("GET", "/api/v1/nodes/node1")
+    assert st == 200 and n["status"]["addresses"] == addrs and n["metadata"]["uid"], n
+    # status through the API: PUT nodes/status changes status only
+    n["status"]["addresses"] = addrs[:1]
+    n["spec"] = {"unschedulable": True}
+    st, n2, _ = admin.req("PUT", "/api/v1/nodes/node1/status", n)
+    assert st == 200 and n2["status"]["addresses"] == addrs[:1] and "unschedulable" not in n2.get("spec", {}), n2
+    p.admin("POST", "/objects", {"apiVersion": "resource.k8s.io/v1", "kind": "DeviceClass",
+                                 "metadata": {"name": "dra.net"}, "spec": {"selectors": [
+                                     {"cel": {"expression": 'device.driver == "dra.net"'}}]}})
+    st, dc, _ = c.req("GET", "/apis/resource.k8s.io/v1/deviceclasses/dra.net")
+    assert st == 200 and dc["kind"] == "DeviceClass", dc
+    st, ev, _ = c.req("POST", "/api/v1/namespaces/default/events", {
+        "apiVersion": "v1", "kind": "Event", "metadata": {"generateName": "node1."},
+        "involvedObject": {"kind": "Node", "name": "node1"}, "reason": "Published", "type": "Normal"})
+    assert st == 201 and ev["metadata"]["namespace"] == "default", ev
+    st, e, _ = c.req("POST", "/api/v1/namespaces/default/events", {
+        "apiVersion": "v1", "kind": "Event", "metadata": {"name": "e2", "namespace": "other"},
+        "involvedObject": {"kind": "Node", "name": "node1"}})
+    assert st == 400 and "does not match the namespace" in e["message"], e
+    # label selectors
+    for i, lab in enumerate(({"tier": "a"}, {"tier": "b"}, {})):
+        d = slice_doc(node="lnode", name="lab%d" % i)
+        d["metadata"]["labels"] = lab
+        assert c.req("POST", SLICES, d)[0] == 201
+    def names(q):
+        st, l, _ = c.req("GET", SLICES + "?fieldSelector=spec.nodeName%3Dlnode&labelSelector=" + urllib.parse.quote(q))
+        assert st == 200, l
+        return [i["metadata"]["name"] for i in l["items"]]
+    assert names("tier=a") == ["lab0"] and names("tier in (a,b)") == ["lab0", "lab1"]
+    assert names("!tier") == ["lab2"] and names("tier,tier!=a") == ["lab1"]
+    # sendInitialEvents: the initial list, then a bookmark marking its end
+    w = c.watch(SLICES + "?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+                "&allowWatchBookmarks=true&timeoutSeconds=2&fieldSelector=spec.nodeName%3Dlnode")
+    evs = [w.next() for _ in range(4)]
+    assert [e["type"] for e in evs] == ["ADDED"] * 3 + ["BOOKMARK"], evs
+    assert evs[3]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+    # an object leaving the selector arrives as DELETED
+    st, o, _ = c.req("GET", SLICES + "/lab0")
+    o["metadata"]["labels"] = {}
+    lw = c.watch(SLICES + "?watch=1&timeoutSeconds=3&labelSelector=tier%3Da&resourceVersion="
+                 + o["metadata"]["resourceVersion"])
+    assert c.req("PUT", SLICES + "/lab0", o)[0] == 200
+    ev = lw.next()
+    assert ev["type"] == "DELETED" and ev["object"]["metadata"]["name"] == "lab0", ev
+    w.close()
+    lw.close()
+    # cluster-wide claim list and watch
+    p.admin("POST", "/objects", claim(ns="ns2", name="c2"))
+    st, l, _ = c.req("GET", "/apis/resource.k8s.io/v1/resourceclaims")
+    assert ("ns2", "c2") in [(i["metadata"]["namespace"], i["metadata"]["name"]) for i in l["items"]], l
+    cw = c.watch("/apis/resource.k8s.io/v1/resourceclaims?watch=1&resourceVersion=%s"
+                 % l["metadata"]["resourceVersion"])
+    p.admin("DELETE", "/objects?resource=resourceclaims&namespace=ns2&name=c2")
+    ev = cw.next()
+    assert ev["type"] == "DELETED" and ev["object"]["metadata"]["name"] == "c2", ev
+    cw.close()
+    # strategic merge patch: reservedFor merges by uid
+    p.admin("POST", "/objects", claim(ns="ns2", name="c3"))
+    url = "/apis/resource.k8s.io/v1/namespaces/ns2/resourceclaims/c3/status"
+    smp = "application/strategic-merge-patch+json"
+    for uid in ("u1", "u2"):
+        st, o, _ = admin.req("PATCH", url, {"status": {"reservedFor": [
+            {"resource": "pods", "name": "p-" + uid, "uid": uid}]}}, smp)
+        assert st == 200, o
+    assert [r["uid"] for r in o["status"]["reservedFor"]] == ["u1", "u2"], o["status"]
+    # the "close" fault: the connection ends without an answer
+    p.admin("POST", "/faults", {"kind": "close", "count": 1, "path_prefix": "/apis/resource.k8s.io/v1/deviceclasses"})
+    cc = c.connect()
+    cc.request("GET", "/apis/resource.k8s.io/v1/deviceclasses", headers=c.headers())
+    try:
+        cc.getresponse()
+        raise AssertionError("answered")
+    except (http.client.RemoteDisconnected, ConnectionResetError):
+        pass
+    cc.close()
+    log = p.admin("GET", "/log")
+    assert any(e["path"] == "/apis/resource.k8s.io/v1/deviceclasses" and e["code"] == 0 for e in log), log[-3:]
+
+
 def main():
     work = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="apiserver-peer-")
     want = sys.argv[2:]
