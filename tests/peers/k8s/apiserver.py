@@ -367,7 +367,7 @@ def validate_slice(obj, old, fe):
     if cnt <= 0:
         fe.invalid("spec.pool.resourceSliceCount", cnt, "must be greater than zero")
     sel = []
-    if spec.get("nodeName") not in (None, ""):
+    if spec.get("nodeName") is not None:  # v1beta1's "" was dropped by the conversion
         sel.append("nodeName")
         check_subdomain(fe, "spec.nodeName", spec["nodeName"])
     if spec.get("nodeSelector") is not None:
@@ -1137,6 +1137,7 @@ class Peer:
             threading.Thread(target=self.serve_conn, args=(conn, addr), daemon=True).start()
 
     def serve_conn(self, conn, addr):
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as Go's net/http does
         conn.settimeout(10)
         try:
             tls = self.ctx.wrap_socket(conn, server_side=True)
@@ -1221,6 +1222,43 @@ class Peer:
             for k, o in list(objs.items()):
                 if any(r.get("uid") == uid for r in (o["metadata"].get("ownerReferences") or [])):
                     self._delete(RES_BY_KEY[(g, p)], k, o)
+
+    def gc_loop(self):
+        """The garbage collector: an object whose ownerReferences all name owners that do not
+        exist (no object of that kind and name with that uid) is deleted once it has been
+        dangling for --gc-delay seconds. Owners of kinds this peer does not store are ignored."""
+        seen = {}
+        kinds = {(r.group, r.kind): r for r in RESOURCES}
+        while True:
+            time.sleep(min(0.2, self.a.gc_delay / 2 or 0.2))
+            now = time.monotonic()
+            st = self.store
+            with st.lock:
+                dangling = set()
+                for (g, p), objs in st.objs.items():
+                    for key, o in list(objs.items()):
+                        refs = o["metadata"].get("ownerReferences") or []
+                        if not refs:
+                            continue
+                        gone = 0
+                        for r in refs:
+                            og = (r.get("apiVersion") or "").rpartition("/")[0]
+                            ores = kinds.get((og, r.get("kind")))
+                            if ores is None:
+                                break
+                            ns = key[0] if ores.namespaced else ""
+                            owner = st.objs[(ores.group, ores.plural)].get((ns, r.get("name")))
+                            if owner is not None and owner["metadata"].get("uid") == r.get("uid"):
+                                break
+                            gone += 1
+                        if gone != len(refs):
+                            continue
+                        ident = (g, p, key, o["metadata"]["uid"])
+                        dangling.add(ident)
+                        if now - seen.setdefault(ident, now) >= self.a.gc_delay and objs.get(key) is o:
+                            log("garbage collector: deleting %s %s (owner absent)" % (p, key[1]))
+                            self._delete(RES_BY_KEY[(g, p)], key, o)
+                seen = {k: v for k, v in seen.items() if k in dangling}
 
     @staticmethod
     def render(obj):
@@ -1392,6 +1430,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         user = peer.authenticate(self)
         uname = user["name"] if user else "system:anonymous"
         self.route = None
+        self.counted = False
+        self.count_args = (uname, path, method)
         code = 500
         verb, resource, write = method.lower(), "nonresource", method != "GET"
         try:
@@ -1458,7 +1498,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             err = ApiError(500, "InternalError", "Internal error occurred: %s" % e)
             self.send_json(500, err.status())
         finally:
-            peer.count(uname, resource, verb, write, path, code, method)
+            if not self.counted:
+                peer.count(uname, resource, verb, write, path, code, method)
             log("%s %s %s %s -> %s" % (uname, method, self.path, verb, code))
 
     def parse_route(self, path, q, method):
@@ -1682,6 +1723,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise bad_request('invalid resource version: strconv.ParseUint: parsing "%s": invalid syntax'
                                       % rvq)
                 too_old = pos < st.floor
+        uname, path, method = self.count_args
+        peer.count(uname, res.plural, "watch", False, path, 200, method)
+        self.counted = True
         self.send_response(200)
         self.send_header("Audit-Id", str(uuid.uuid4()))
         self.send_header("Cache-Control", "no-cache, private")
@@ -2334,6 +2378,8 @@ def main():
     ap.add_argument("--watch-window", type=int, default=10000, help="watch events retained")
     ap.add_argument("--expire-mode", choices=["close", "error"], default="close",
                     help="/expire-watches: end open watches quietly (close) or with a 410 ERROR event")
+    ap.add_argument("--gc-delay", type=float, default=1.0,
+                    help="seconds before an object whose owners are all absent is deleted (<0: never)")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args()
     QUIET = a.quiet
@@ -2358,6 +2404,9 @@ def main():
     ctx.set_alpn_protocols(["http/1.1"])
     peer.ctx = ctx
     peer.validator = Validator(a.node)
+    if not a.no_schema:  # start node now: the first slice write then does not wait for it
+        threading.Thread(target=peer.validator.check, args=({"apiVersion": "resource.k8s.io/v1",
+                                                             "kind": "ResourceSlice"},), daemon=True).start()
     peer.open_listener()
     Admin.peer = peer
     admin = http.server.ThreadingHTTPServer(("127.0.0.1", a.admin_port), Admin)
@@ -2372,6 +2421,8 @@ def main():
                   "tokens_csv": a.token_file, "user": SA_USER, "versions": peer.versions, "pid": os.getpid()}
     threading.Thread(target=admin.serve_forever, daemon=True).start()
     threading.Thread(target=peer.accept_loop, daemon=True).start()
+    if a.gc_delay >= 0:
+        threading.Thread(target=peer.gc_loop, daemon=True).start()
     line = json.dumps(peer.state)
     if a.state_file:
         write_atomic(a.state_file, line + "\n")
