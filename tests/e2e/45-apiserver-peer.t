@@ -14,7 +14,7 @@ for c in curl openssl node; do command -v "$c" >/dev/null || fail "$c missing (t
 D=$E2E_TMP/curl
 mkdir -p "$D"
 /usr/bin/python3 tests/peers/k8s/apiserver.py --port 0 --tls-dir "$D/tls" --state-file "$D/state" \
-	--bookmark-interval 0.2 --quiet >/dev/null 2>"$D/stderr" &
+	--bookmark-interval 0.2 --gc-delay 0.5 --quiet >/dev/null 2>"$D/stderr" &
 defer kill $!
 for _ in $(seq 100); do [ -s "$D/state" ] && break; sleep 0.1; done
 [ -s "$D/state" ] || fail "peer did not start: $(cat "$D/stderr")"
@@ -43,7 +43,7 @@ doc() { # doc NODE NDEVICES
 			devices: [range($k) | {name: "d\(.)", attributes: {"dra.net/ifName": {string: "d\(.)"}}}]}}'
 }
 RV=$(k "$URL$S" | jq -r .metadata.resourceVersion)
-k -N --max-time 2 "$URL$S?watch=1&allowWatchBookmarks=true&resourceVersion=$RV" >"$D/watch" &
+k -N --max-time 1 "$URL$S?watch=1&allowWatchBookmarks=true&resourceVersion=$RV" >"$D/watch" &
 wpid=$!
 sleep 0.3
 out=$(k -X POST --data "$(doc node1 128)" "$URL$S")

@@ -1069,7 +1069,7 @@ class Peer:
 
     # -------------------------------------------------------------- listener
     def open_listener(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s = socket.socket(socket.AF_INET6 if ":" in self.a.host else socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((self.a.host, self.port))
         s.listen(128)
@@ -1774,7 +1774,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         if bookmarks and now >= next_bm:
                             bm = True
                             break
-                        st.cond.wait(min(deadline, next_bm) - now if bookmarks else deadline - now)
+                        st.cond.wait(min(deadline, next_bm, now + 1) - now if bookmarks
+                                     else min(deadline, now + 1) - now)
+                        if select.select([self.connection], [], [], 0)[0]:
+                            # the client closed (or wrote: it may not during a watch)
+                            self.close_connection = True
+                            return 0
                     for e in evs:
                         om = e.old is not None and flt.match(e.old)
                         nm = flt.match(e.new)
@@ -2411,7 +2416,7 @@ def main():
     Admin.peer = peer
     admin = http.server.ThreadingHTTPServer(("127.0.0.1", a.admin_port), Admin)
     admin.daemon_threads = True
-    url = "https://%s:%d" % (a.host, peer.port)
+    url = "https://%s:%d" % ("[%s]" % a.host if ":" in a.host else a.host, peer.port)
     for inline, fn in ((False, "kubeconfig"), (True, "kubeconfig-inline")):
         write_atomic(os.path.join(a.tls_dir, fn), kubeconfig(url, a.tls_dir, inline))
     peer.state = {"url": url, "port": peer.port, "admin": "http://127.0.0.1:%d" % admin.server_address[1],

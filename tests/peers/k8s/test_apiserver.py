@@ -87,7 +87,8 @@ class Client:
         self.conn = None
 
     def connect(self, timeout=10):
-        return http.client.HTTPSConnection("127.0.0.1", self.peer.port, context=self.ctx, timeout=timeout)
+        host = "::1" if self.peer.state["url"].startswith("https://[") else "127.0.0.1"
+        return http.client.HTTPSConnection(host, self.peer.port, context=self.ctx, timeout=timeout)
 
     def headers(self, ctype=None):
         h = {"Accept": "application/json", "User-Agent": self.agent}
@@ -230,6 +231,15 @@ def discovery_and_auth(P):
         with socket.create_connection(("127.0.0.1", P["main"].port), timeout=5) as s:
             with ctx.wrap_socket(s, server_hostname=host) as t:
                 assert t.version() in ("TLSv1.2", "TLSv1.3")
+    # IPv6: the IP SAN ::1 verifies; --tls-max 1.2 caps the version
+    v6 = P["v6"]
+    assert v6.state["url"] == "https://[::1]:%d" % v6.port
+    st, d, _ = v6.client().req("GET", SLICES)
+    assert st == 200 and d["kind"] == "ResourceSliceList"
+    ctx = ssl.create_default_context(cafile=os.path.join(v6.tls, "ca.crt"))
+    with socket.create_connection(("::1", v6.port), timeout=5) as s:
+        with ctx.wrap_socket(s, server_hostname="::1") as t:
+            assert t.version() == "TLSv1.2", t.version()
     # unknown paths and unserved versions: 404 Status
     st, d, _ = c.req("GET", "/apis/resource.k8s.io/v1alpha3/resourceslices")
     assert st == 404 and status_of(d)["message"] == "the server could not find the requested resource", d
@@ -835,6 +845,7 @@ def main():
         peers["main"] = Peer(work, "main")
         peers["rbac"] = Peer(work, "rbac", "--rbac", os.path.join(HERE, "rbac-upstream.yaml"))
         peers["beta"] = Peer(work, "beta", "--versions", "v1beta1")
+        peers["v6"] = Peer(work, "v6", "--host", "::1", "--no-schema", "--tls-max", "1.2")
         for p in peers.values():
             p.wait()
         for t in TESTS:
