@@ -311,12 +311,21 @@ def decode_slice(doc):
     for k in ("driver", "nodeName"):
         if k in spec:
             expect_type(spec[k], str, "ResourceSliceSpec.spec.%s" % k, "string")
+    for k in ("allNodes", "perDeviceNodeSelection"):
+        if k in spec:
+            expect_type(spec[k], bool, "ResourceSliceSpec.spec.%s" % k, "bool")
+    if "nodeSelector" in spec:
+        expect_type(spec["nodeSelector"], dict, "ResourceSliceSpec.spec.nodeSelector", "v1.NodeSelector")
+    if pool is not None and "name" in pool:
+        expect_type(pool["name"], str, "ResourcePool.spec.pool.name", "string")
     devs = spec.get("devices")
     if devs is None:
         return
     expect_type(devs, list, "ResourceSliceSpec.spec.devices", "[]v1.Device")
     for d in devs:
         expect_type(d, dict, "ResourceSliceSpec.spec.devices", "v1.Device")
+        if "name" in d:
+            expect_type(d["name"], str, "Device.spec.devices.name", "string")
         for holder in (d, d.get("basic") if isinstance(d.get("basic"), dict) else {}):
             attrs = holder.get("attributes")
             if attrs is not None:
@@ -515,14 +524,21 @@ def validate_event(res, obj, fe):
                        "and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
                        "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') "
                        "with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')")
-        if not obj.get("regarding"):
-            fe.required("regarding")
+        if obj.get("type") not in ("Normal", "Warning"):
+            fe.invalid("type", obj.get("type") or "", "has invalid value: %s" % (obj.get("type") or ""))
+        about, about_path = obj.get("regarding") or {}, "regarding.namespace"
     else:
         if not obj.get("involvedObject"):
             fe.required("involvedObject")
-    t = obj.get("type")
-    if t not in (None, "", "Normal", "Warning"):
-        fe.not_supported("type", t, ["Normal", "Warning"])
+        t = obj.get("type")
+        if t not in (None, "", "Normal", "Warning"):
+            fe.not_supported("type", t, ["Normal", "Warning"])
+        about, about_path = obj.get("involvedObject") or {}, "involvedObject.namespace"
+    # events about cluster-scoped objects (Nodes) live in "default", others in their object's namespace
+    ns = (obj.get("metadata") or {}).get("namespace", "")
+    ans = about.get("namespace", "") if isinstance(about, dict) else ""
+    if (ans and ans != ns) or (not ans and ns not in ("", "default")):
+        fe.invalid(about_path, ans, "does not match event.namespace")
 
 
 # ------------------------------------------------------------------ version conversion

@@ -429,6 +429,10 @@ def slice_validation(P):
     d["spec"]["devices"][0]["attributes"]["dra.net/mtu"] = {"int": "1500"}
     st, e, _ = c.req("POST", SLICES, d)
     assert st == 400 and e["reason"] == "BadRequest" and "cannot unmarshal string" in e["message"], e
+    d = slice_doc(name="t2")
+    d["spec"]["devices"][0]["name"] = 7
+    st, e, _ = c.req("POST", SLICES, d)
+    assert st == 400 and "Device.spec.devices.name of type string" in e["message"], e
     d = slice_doc(name="qty")
     d["spec"]["devices"][0]["capacity"]["dra.net/bandwidth"] = {"value": "100 Gbit"}
     st, e, _ = c.req("POST", SLICES, d)
@@ -773,6 +777,16 @@ def nodes_classes_events_selectors(P):
         "apiVersion": "v1", "kind": "Event", "metadata": {"name": "e2", "namespace": "other"},
         "involvedObject": {"kind": "Node", "name": "node1"}})
     assert st == 400 and "does not match the namespace" in e["message"], e
+    ev1 = {"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"generateName": "dranet-"},
+           "eventTime": "2026-12-01T10:00:00.000000Z", "reportingController": "dra.net",
+           "reportingInstance": "dra.net-node1", "action": "Publish", "reason": "Published",
+           "regarding": {"kind": "Node", "name": "node1"}}
+    st, e, _ = c.req("POST", "/apis/events.k8s.io/v1/namespaces/kube-system/events", ev1)
+    f = causes(e)
+    assert f["regarding.namespace"]["message"] == 'Invalid value: "": does not match event.namespace', f
+    assert f["type"]["message"] == 'Invalid value: "": has invalid value: ', f
+    st, e, _ = c.req("POST", "/apis/events.k8s.io/v1/namespaces/default/events", dict(ev1, type="Warning"))
+    assert st == 201, e
     # label selectors
     for i, lab in enumerate(({"tier": "a"}, {"tier": "b"}, {})):
         d = slice_doc(node="lnode", name="lab%d" % i)
