@@ -11,17 +11,11 @@ for c in curl openssl node; do command -v "$c" >/dev/null || fail "$c missing (t
 /usr/bin/python3 tests/peers/k8s/test_apiserver.py "$E2E_TMP/py" || fail "test_apiserver.py"
 
 # ------------------------------------------------------------ curl
+apiserver_start "$E2E_TMP/curl" --bookmark-interval 0.2 --gc-delay 0.5 --quiet
 D=$E2E_TMP/curl
-mkdir -p "$D"
-/usr/bin/python3 tests/peers/k8s/apiserver.py --port 0 --tls-dir "$D/tls" --state-file "$D/state" \
-	--bookmark-interval 0.2 --gc-delay 0.5 --quiet >/dev/null 2>"$D/stderr" &
-defer kill $!
-for _ in $(seq 100); do [ -s "$D/state" ] && break; sleep 0.1; done
-[ -s "$D/state" ] || fail "peer did not start: $(cat "$D/stderr")"
-URL=$(jq -r .url "$D/state")
-ADMIN=$(jq -r .admin "$D/state")
-TOKEN=$(cat "$D/tls/token")
-CA=$D/tls/ca.crt
+URL=$K8S_URL
+TOKEN=$(cat "$K8S_TOKEN_FILE")
+CA=$K8S_CA
 S=/apis/resource.k8s.io/v1/resourceslices
 k() { curl -sS --cacert "$CA" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
 code() { curl -sS -o /dev/null -w '%{http_code}' --cacert "$CA" "$@"; }
@@ -59,6 +53,8 @@ wait "$wpid" || true
 assert_eq "ADDED $name" "$(jq -r 'select(.type == "ADDED") | "\(.type) \(.object.metadata.name)"' "$D/watch")"
 [ "$(jq -r 'select(.type == "BOOKMARK") | .type' "$D/watch" | wc -l)" -ge 2 ] || fail "no bookmarks: $(cat "$D/watch")"
 # counters through the control interface
-w=$(curl -sS "$ADMIN/counters" | jq '.writes["system:serviceaccount:kube-system:dranet"].resourceslices')
-assert_eq 3 "$w" "writes counted"
+assert_eq 3 "$(apiserver_writes system:serviceaccount:kube-system:dranet)" "writes counted"
+apiserver_admin POST /faults '{"kind": "status", "code": 503, "count": 1, "retry_after": 3}' >/dev/null
+assert_eq 503 "$(code -H "Authorization: Bearer $TOKEN" "$URL$S")" "injected 503"
+assert_eq 0 "$(apiserver_admin GET /faults | jq '.faults | length')" "fault used up"
 info "curl checks passed"

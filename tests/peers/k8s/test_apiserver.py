@@ -6,10 +6,12 @@ and ends with `apiserver-peer: N passed, N failed`; exit 1 if any failed.
 
     test_apiserver.py [WORKDIR] [NAME-SUBSTRING...]
 """
+import ctypes
 import http.client
 import json
 import os
 import re
+import signal
 import socket
 import ssl
 import subprocess
@@ -22,6 +24,11 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 SA = "system:serviceaccount:kube-system:dranet"
 SLICES = "/apis/resource.k8s.io/v1/resourceslices"
+
+
+def die_with_parent():
+    """prctl(PR_SET_PDEATHSIG, SIGTERM): a peer does not outlive a killed test."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
 
 
 class Peer:
@@ -38,7 +45,7 @@ class Peer:
         self.p = subprocess.Popen([sys.executable, os.path.join(HERE, "apiserver.py"), "--port", "0",
                                    "--tls-dir", tls, "--state-file", state,
                                    "--bookmark-interval", "0.3", "--gc-delay", "0.3"] + list(args),
-                                  stdout=subprocess.DEVNULL, stderr=self.err)
+                                  stdout=subprocess.DEVNULL, stderr=self.err, preexec_fn=die_with_parent)
         self.state_file = state
 
     def wait(self):
@@ -848,6 +855,7 @@ def nodes_classes_events_selectors(P):
 
 
 def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally: stop the peers
     work = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="apiserver-peer-")
     want = sys.argv[2:]
     peers = {}
