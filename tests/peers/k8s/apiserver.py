@@ -157,6 +157,10 @@ def unknown_path():
 # ------------------------------------------------------------------ field errors (422)
 
 def fmt_value(v):
+    if isinstance(v, RawValue):
+        return str(v)
+    if v is None:
+        return "null"
     if isinstance(v, str):
         return json.dumps(v)
     if isinstance(v, bool):
@@ -200,7 +204,11 @@ class FieldErrors:
     def raise_if_any(self, res, name):
         if not self.errs:
             return
-        msgs = ["%s: %s" % (f, b) if f else b for _, f, b in self.errs]
+        msgs = []
+        for _, f, b in self.errs:  # utilerrors.Aggregate: duplicates once
+            m = "%s: %s" % (f, b) if f else b
+            if m not in msgs:
+                msgs.append(m)
         agg = msgs[0] if len(msgs) == 1 else "[" + ", ".join(msgs) + "]"
         details = {"name": name}
         if res.group:
@@ -234,34 +242,87 @@ MSG_CIDENT = ("a valid C identifier must start with alphabetic character or '_',
               "'MyName', regex used for validation is '[A-Za-z_][A-Za-z0-9_]*')")
 
 
-def check_subdomain(fe, f, v, maxlen=253):
-    if len(v) > maxlen:
-        fe.too_long(f, maxlen)
+def subdomain_msgs(v):  # validation.IsDNS1123Subdomain
+    out = []
+    if len(v) > 253:
+        out.append("must be no more than 253 characters")
     if not DNS1123_SUBDOMAIN.match(v):
-        fe.invalid(f, v, MSG_SUBDOMAIN)
+        out.append(MSG_SUBDOMAIN)
+    return out
 
 
-def check_label(fe, f, v):
+def label_msgs(v):  # validation.IsDNS1123Label
+    out = []
+    if len(v) > 63:
+        out.append("must be no more than 63 characters")
+    if not DNS1123_LABEL.match(v):
+        out.append(MSG_LABEL)
+    return out
+
+
+def check_subdomain(fe, f, v):
+    for m in subdomain_msgs(v):
+        fe.invalid(f, v, m)
+
+
+def check_label(fe, f, v):  # corevalidation.ValidateDNS1123Label: "" is invalid, not required
+    for m in label_msgs(v):
+        fe.invalid(f, v, m)
+
+
+def check_driver_name(fe, f, v):  # corevalidation.ValidateCSIDriverName (upper case is allowed)
+    if not v:
+        fe.required(f)
     if len(v) > 63:
         fe.too_long(f, 63)
-    if not DNS1123_LABEL.match(v):
-        fe.invalid(f, v, MSG_LABEL)
+    for m in subdomain_msgs(v.lower()):
+        fe.invalid(f, v, m)
+
+
+def check_pool_name(fe, f, v):
+    if not v:
+        fe.required(f)
+        return
+    if len(v) > 253:
+        fe.too_long(f, 253)
+    for part in v.split("/"):
+        check_subdomain(fe, f, part)
+
+
+def check_c_identifier(fe, f, v):
+    if len(v) > 32:
+        fe.too_long(f, 32)
+    if not C_IDENT.match(v):
+        fe.invalid(f, v, MSG_CIDENT)
 
 
 def check_qualified_name(fe, f, key):
-    domain, _, ident = key.rpartition("/")
-    if "/" in key:
-        if not domain:
-            fe.required(f, "the domain must not be empty")
+    parts = key.split("/")
+    if len(parts) == 1:
+        check_c_identifier(fe, f, parts[0])
+    elif len(parts) == 2:  # (more than one '/' is accepted: upstream's TODO)
+        if not parts[0]:
+            fe.invalid(f, "", "the domain must not be empty")
         else:
-            check_subdomain(fe, f, domain, 63)
-    if not ident:
-        fe.required(f, "the name must not be empty")
-    else:
-        if not C_IDENT.match(ident):
-            fe.invalid(f, ident, MSG_CIDENT)
-        if len(ident) > 32:
-            fe.too_long(f, 32)
+            check_driver_name(fe, f, parts[0])
+        if not parts[1]:
+            fe.invalid(f, "", "the name must not be empty")
+        else:
+            check_c_identifier(fe, f, parts[1])
+
+
+def map_key_path(base, key, maxlen=63 + 1 + 32):
+    """fldPath.Key(truncateIfTooLong(key, 96)) as validateMap writes it."""
+    if len(key) > maxlen:
+        rem = maxlen - 3
+        key = key[:(rem + 1) // 2] + "..." + key[len(key) - rem // 2:]
+    return "%s[%s]" % (base, key)
+
+
+def go_struct(name, d):
+    """An approximation of Go's %#v for a struct value in an error message."""
+    return name + "{" + ", ".join("%s:%s" % (k[:1].upper() + k[1:] + "Value", json.dumps(v))
+                                  for k, v in d.items()) + "}"
 
 
 def check_meta(fe, obj, namespaced):
@@ -350,146 +411,203 @@ def decode_slice(doc):
 
 
 def validate_slice(obj, old, fe):
-    """Validation of an internal (v1-shaped) ResourceSlice, as pkg/apis/resource/validation."""
-    check_meta(fe, obj, False)
+    """pkg/apis/resource/validation: ValidateResourceSlice(Update), for the internal (v1) shape."""
+    if old is None:
+        check_meta(fe, obj, False)
     spec = obj.get("spec") or {}
-    driver = spec.get("driver", "")
-    if not driver:
-        fe.required("spec.driver")
-    else:
-        check_subdomain(fe, "spec.driver", driver, 63)
+    check_driver_name(fe, "spec.driver", spec.get("driver", ""))
     pool = spec.get("pool") or {}
-    pname = pool.get("name", "")
-    if not pname:
-        fe.required("spec.pool.name")
-    else:
-        if len(pname) > 253:
-            fe.too_long("spec.pool.name", 253)
-        for part in pname.split("/"):
-            if not DNS1123_SUBDOMAIN.match(part) or len(part) > 253:
-                fe.invalid("spec.pool.name", pname, MSG_SUBDOMAIN)
-                break
-    gen = pool.get("generation", 0)
-    if gen < 0:
-        fe.invalid("spec.pool.generation", gen, "must be greater than or equal to zero")
+    check_pool_name(fe, "spec.pool.name", pool.get("name", ""))
     cnt = pool.get("resourceSliceCount", 0)
     if cnt <= 0:
         fe.invalid("spec.pool.resourceSliceCount", cnt, "must be greater than zero")
+    gen = pool.get("generation", 0)
+    if gen < 0:
+        fe.invalid("spec.pool.generation", gen, "must be greater than or equal to zero")
+    if old is not None:
+        ospec = old.get("spec") or {}
+        for f, new, was in (("spec.pool.name", pool.get("name"), (ospec.get("pool") or {}).get("name")),
+                            ("spec.driver", spec.get("driver"), ospec.get("driver")),
+                            ("spec.nodeName", spec.get("nodeName"), ospec.get("nodeName"))):
+            if new != was:
+                fe.invalid(f, new, "field is immutable")
     sel = []
     if spec.get("nodeName") is not None:  # v1beta1's "" was dropped by the conversion
-        sel.append("nodeName")
-        check_subdomain(fe, "spec.nodeName", spec["nodeName"])
+        if spec["nodeName"] != "":
+            sel.append("`nodeName`")
+            check_subdomain(fe, "spec.nodeName", spec["nodeName"])
+        else:
+            fe.invalid("spec.nodeName", "", "must be either unset or set to a non-empty string")
     if spec.get("nodeSelector") is not None:
-        sel.append("nodeSelector")
-    if spec.get("allNodes") is not None and spec.get("allNodes") is not False:
-        sel.append("allNodes")
-    if spec.get("perDeviceNodeSelection") is not None and spec.get("perDeviceNodeSelection") is not False:
-        sel.append("perDeviceNodeSelection")
+        sel.append("`nodeSelector`")
+        terms = spec["nodeSelector"].get("nodeSelectorTerms") or []
+        if len(terms) != 1:
+            fe.invalid("spec.nodeSelector.nodeSelectorTerms", terms, "must have exactly one node selector term")
+    for f in ("allNodes", "perDeviceNodeSelection"):
+        if spec.get(f) is not None:
+            if spec[f]:
+                sel.append("`%s`" % f)
+            else:
+                fe.invalid("spec." + f, False, "must be either unset or set to true")
     one_of = "exactly one of `nodeName`, `nodeSelector`, `allNodes`, `perDeviceNodeSelection` is required"
     if not sel:
         fe.required("spec", one_of)
     elif len(sel) > 1:
-        fe.invalid("spec", "{`%s`}" % "`, `".join(sel), one_of + ", but multiple fields are set")
+        fe.invalid("spec", "{%s}" % ", ".join(sel), one_of + ", but multiple fields are set")
+    if spec.get("sharedCounters") is not None and spec.get("devices") is not None:
+        fe.invalid("spec", "", "only one of `sharedCounters` or `devices` is allowed")
     devs = spec.get("devices") or []
     advanced = any(d.get("taints") or d.get("consumesCounters") for d in devs if isinstance(d, dict))
     maxdev = 64 if advanced else 128
     if len(devs) > maxdev:
-        fe.too_many("spec.devices", len(devs), maxdev)
+        fe.too_many("spec.devices", len(devs), maxdev)  # short-circuits: no per-device errors
+        return
+    per_device = bool(spec.get("perDeviceNodeSelection"))
+    for i, d in enumerate(devs):
+        validate_device(fe, "spec.devices[%d]" % i, d, per_device)
     seen = set()
     for i, d in enumerate(devs):
-        dp = "spec.devices[%d]" % i
-        name = d.get("name", "")
-        if not name:
-            fe.required(dp + ".name")
-        else:
-            check_label(fe, dp + ".name", name)
-            if name in seen:
-                fe.duplicate(dp + ".name", name)
-            seen.add(name)
-        attrs = d.get("attributes") or {}
-        caps = d.get("capacity") or {}
-        for key, v in attrs.items():
-            ap = "%s.attributes[%s]" % (dp, key)
-            check_qualified_name(fe, ap, key)
-            vals = [k for k in ("int", "bool", "string", "version") if v.get(k) is not None]
-            if not vals:
-                fe.required(ap, "exactly one value must be specified")
-            elif len(vals) > 1:
-                fe.invalid(ap, v, "only one value may be specified")
-            s = v.get("string")
-            if isinstance(s, str) and len(s.encode()) > 64:
-                fe.too_long(ap + ".string", 64)
-            ver = v.get("version")
-            if isinstance(ver, str):
-                if not SEMVER.match(ver):
-                    fe.invalid(ap + ".version", ver, "must be a string compatible with semver.org spec 2.0.0")
-                if len(ver.encode()) > 64:
-                    fe.too_long(ap + ".version", 64)
-        for key in caps:
-            check_qualified_name(fe, "%s.capacity[%s]" % (dp, key), key)
-        n = len(attrs) + len(caps)
-        if n > 32:
-            fe.invalid(dp, n, "the total number of attributes and capacities must not exceed 32")
-        if len(d.get("taints") or []) > 16:
-            fe.too_many(dp + ".taints", len(d["taints"]), 16)
-    if old is not None:
-        ospec = old.get("spec") or {}
-        for f in ("driver", "nodeName"):
-            if spec.get(f) != ospec.get(f):
-                fe.invalid("spec." + f, spec.get(f), "field is immutable")
-        if pname != (ospec.get("pool") or {}).get("name"):
-            fe.invalid("spec.pool.name", pname, "field is immutable")
+        if d.get("name") in seen:
+            fe.duplicate("spec.devices[%d]" % i, d.get("name"))
+        seen.add(d.get("name"))
 
 
-def validate_claim_status(obj, fe):
+def validate_device(fe, dp, d, per_device):
+    check_label(fe, dp + ".name", d.get("name", ""))
+    attrs = d.get("attributes") or {}
+    caps = d.get("capacity") or {}
+    n = len(attrs) + len(caps)
+    if n > 32:
+        fe.invalid(dp, n, "the total number of attributes and capacities must not exceed 32")
+    for key, v in attrs.items():
+        ap = map_key_path(dp + ".attributes", key)
+        check_qualified_name(fe, ap, key)
+        vals = [k for k in ("bool", "int", "string", "version") if v.get(k) is not None]
+        s = v.get("string")
+        if isinstance(s, str) and len(s.encode()) > 64:
+            fe.too_long(ap + ".string", 64)
+        ver = v.get("version")
+        if isinstance(ver, str):
+            if not SEMVER.match(ver):
+                fe.invalid(ap + ".version", ver, "must be a string compatible with semver.org spec 2.0.0")
+            if len(ver.encode()) > 64:
+                fe.too_long(ap + ".version", 64)
+        if not vals:
+            fe.invalid(ap, "", "exactly one value must be specified")
+        elif len(vals) > 1:
+            fe.invalid(ap, RawValue(go_struct("resource.DeviceAttribute", v)), "exactly one value must be specified")
+    for key, v in caps.items():
+        cp = map_key_path(dp + ".capacity", key)
+        check_qualified_name(fe, cp, key)
+        if v.get("requestPolicy") is not None and not d.get("allowMultipleAllocations"):
+            fe.forbidden(cp + ".requestPolicy", "allowMultipleAllocations must be true")
+    taints = d.get("taints") or []
+    if len(taints) > 16:
+        fe.too_many(dp + ".taints", len(taints), 16)
+    if per_device:
+        sel = []
+        if d.get("nodeName") is not None:
+            if d["nodeName"]:
+                sel.append("`nodeName`")
+                check_subdomain(fe, dp + ".nodeName", d["nodeName"])
+            else:
+                fe.invalid(dp + ".nodeName", "", "must not be empty")
+        if d.get("nodeSelector") is not None:
+            sel.append("`nodeSelector`")
+        if d.get("allNodes") is not None:
+            if d["allNodes"]:
+                sel.append("`allNodes`")
+            else:
+                fe.invalid(dp + ".allNodes", False, "must be either unset or set to true")
+        msg = ("exactly one of `nodeName`, `nodeSelector`, or `allNodes` is required when "
+               "`perDeviceNodeSelection` is set to true in the ResourceSlice spec")
+        if not sel:
+            fe.required(dp, msg)
+        elif len(sel) > 1:
+            fe.invalid(dp, "{%s}" % ", ".join(sel), msg)
+    elif any(d.get(f) is not None for f in ("nodeName", "nodeSelector", "allNodes")):
+        fe.invalid(dp, None, "`nodeName`, `nodeSelector` and `allNodes` can only be set if "
+                   "`perDeviceNodeSelection` is set to true in the ResourceSlice spec")
+
+
+class RawValue(str):
+    """A bad value printed as is (Go's %#v of a struct), not quoted."""
+
+
+def shared_device_id(d):
+    base = "%s/%s/%s" % (d.get("driver", ""), d.get("pool", ""), d.get("device", ""))
+    return base + ("/" + d["shareID"] if d.get("shareID") else "")
+
+
+def validate_claim_status(obj, old, fe):
+    """validateResourceClaimStatusUpdate: reservedFor, devices (KEP-4817), allocation."""
     st = obj.get("status") or {}
-    alloc = ((st.get("allocation") or {}).get("devices") or {}).get("results") or []
-    allocated = {(r.get("driver"), r.get("pool"), r.get("device"), r.get("shareID")) for r in alloc}
-    seen = set()
+    ost = (old or {}).get("status") or {}
+    alloc = st.get("allocation")
+    reserved = st.get("reservedFor") or []
+    if len(reserved) > 256:
+        fe.too_many("status.reservedFor", len(reserved), 256)
+    else:
+        uids = set()
+        for i, r in enumerate(reserved):
+            for f in ("resource", "name", "uid"):
+                if not r.get(f):
+                    fe.required("status.reservedFor[%d].%s" % (i, f))
+            if r.get("uid") in uids:
+                fe.duplicate("status.reservedFor[%d]" % i, r.get("uid"))
+            uids.add(r.get("uid"))
+    results = ((alloc or {}).get("devices") or {}).get("results") or []
+    allocated = {shared_device_id(r) for r in results}
     devs = st.get("devices") or []
     for i, d in enumerate(devs):
         p = "status.devices[%d]" % i
-        for k in ("driver", "pool", "device"):
-            if not d.get(k):
-                fe.required("%s.%s" % (p, k))
-        did = "%s/%s/%s" % (d.get("driver"), d.get("pool"), d.get("device"))
-        key = (d.get("driver"), d.get("pool"), d.get("device"), d.get("shareID"))
-        if key in seen:
-            fe.duplicate(p, did)
-        seen.add(key)
-        if key not in allocated:
-            fe.invalid(p, did, "must be an allocated device in the claim")
+        check_driver_name(fe, p + ".driver", d.get("driver", ""))
+        check_pool_name(fe, p + ".pool", d.get("pool", ""))
+        check_label(fe, p + ".device", d.get("device", ""))
+        if d.get("shareID") is not None and not re.match(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                                                         d["shareID"]):
+            fe.invalid(p + ".shareID", d["shareID"], "uid must be in RFC 4122 normalized form, "
+                       "`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` with lowercase hexadecimal characters")
+        if shared_device_id(d) not in allocated:
+            fe.invalid(p, shared_device_id(d), "must be an allocated device in the claim")
         conds = d.get("conditions") or []
         if len(conds) > 8:
             fe.too_many(p + ".conditions", len(conds), 8)
         ctypes = set()
         for j, c in enumerate(conds):
             cp = "%s.conditions[%d]" % (p, j)
-            if not c.get("type"):
-                fe.required(cp + ".type")
-            elif c["type"] in ctypes:
-                fe.duplicate(cp + ".type", c["type"])
-            ctypes.add(c.get("type"))
+            t = c.get("type", "")
+            if not t:
+                fe.required(cp + ".type", "must be set")  # metav1validation.ValidateCondition
+            elif t in ctypes:
+                fe.duplicate(cp + ".type", t)
+            ctypes.add(t)
             if c.get("status") not in ("True", "False", "Unknown"):
-                fe.not_supported(cp + ".status", c.get("status"), ["False", "True", "Unknown"])
+                fe.not_supported(cp + ".status", c.get("status", ""), ["False", "True", "Unknown"])
+            if c.get("observedGeneration", 0) < 0:
+                fe.invalid(cp + ".observedGeneration", c["observedGeneration"], "must be greater than or equal to zero")
+            if not c.get("lastTransitionTime"):
+                fe.required(cp + ".lastTransitionTime", "must be set")
             r = c.get("reason", "")
             if not r:
-                fe.required(cp + ".reason")
-            elif not REASON.match(r):
-                fe.invalid(cp + ".reason", r, "a condition reason must start with alphabetic character, "
-                           "optionally followed by a string of alphanumeric characters or '_,:', and must "
-                           "end with an alphanumeric character or '_' (e.g. 'my_name',  or 'MY_NAME',  or "
-                           "'MyName',  or 'ReasonA,ReasonB',  or 'ReasonA:ReasonB', regex used for "
-                           "validation is '[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?')")
-            elif len(r) > 1024:
-                fe.too_long(cp + ".reason", 1024)
-            ltt = c.get("lastTransitionTime")
-            if not ltt:
-                fe.required(cp + ".lastTransitionTime")
+                fe.required(cp + ".reason", "must be set")
+            else:
+                if not REASON.match(r):
+                    fe.invalid(cp + ".reason", r, "a condition reason must start with alphabetic character, "
+                               "optionally followed by a string of alphanumeric characters or '_,:', and must "
+                               "end with an alphanumeric character or '_' (e.g. 'my_name',  or 'MY_NAME',  or "
+                               "'MyName',  or 'ReasonA,ReasonB',  or 'ReasonA:ReasonB', regex used for "
+                               "validation is '[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?')")
+                if len(r) > 1024:
+                    fe.too_long(cp + ".reason", 1024)
             if len(c.get("message", "")) > 32768:
                 fe.too_long(cp + ".message", 32768)
-        if d.get("data") is not None and len(json.dumps(d["data"])) > 10240:
-            fe.too_long(p + ".data", 10240)
+        if d.get("data") is not None:
+            raw = json.dumps(d["data"], separators=(",", ":"))
+            if len(raw) > 10240:
+                fe.too_long(p + ".data", 10240)
+            elif not isinstance(d["data"], dict):
+                fe.invalid(p + ".data", "<value omitted>", "must be a valid JSON object")
         nd = d.get("networkData")
         if nd:
             if len(nd.get("interfaceName", "")) > 256:
@@ -499,18 +617,29 @@ def validate_claim_status(obj, fe):
             ips = nd.get("ips") or []
             if len(ips) > 16:
                 fe.too_many(p + ".networkData.ips", len(ips), 16)
-            seen_ips = set()
-            for j, ip in enumerate(ips):
-                ipp = "%s.networkData.ips[%d]" % (p, j)
-                try:
-                    if "/" not in ip:
-                        raise ValueError
-                    ipaddress.ip_interface(ip)
-                except ValueError:
-                    fe.invalid(ipp, ip, "must be a valid address in CIDR form, (e.g. 10.9.8.7/24 or 2001:db8::1/64)")
-                if ip in seen_ips:
-                    fe.duplicate(ipp, ip)
-                seen_ips.add(ip)
+            else:
+                seen_ips = set()
+                for j, ip in enumerate(ips):
+                    ipp = "%s.networkData.ips[%d]" % (p, j)
+                    try:
+                        if "/" not in ip:
+                            raise ValueError
+                        ipaddress.ip_interface(ip)
+                    except ValueError:
+                        fe.invalid(ipp, ip, "must be a valid address in CIDR form, (e.g. 10.9.8.7/24 or "
+                                   "2001:db8::1/64)")
+                    if ip in seen_ips:
+                        fe.duplicate(ipp, ip)
+                    seen_ips.add(ip)
+    ids = set()
+    for i, d in enumerate(devs):
+        if shared_device_id(d) in ids:
+            fe.duplicate("status.devices[%d]" % i, shared_device_id(d))
+        ids.add(shared_device_id(d))
+    if reserved and alloc is None:
+        fe.forbidden("status.reservedFor", "may not be specified when `allocated` is not set")
+    if old is not None and ost.get("allocation") is not None and alloc is not None and alloc != ost["allocation"]:
+        fe.invalid("status.allocation", RawValue(json.dumps(alloc, separators=(",", ":"))), "field is immutable")
 
 
 def validate_event(res, obj, fe):
@@ -1892,7 +2021,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif res.plural == "resourceclaims":
             if not status_only:
                 check_meta(fe, obj, True)
-            validate_claim_status(obj, fe)
+            validate_claim_status(obj, old, fe)
         elif res.plural == "events":
             check_meta(fe, obj, True)
             validate_event(res, obj, fe)

@@ -379,6 +379,7 @@ def causes(e):
 def slice_validation(P):
     c = P["main"].client()
     devs = [{"name": "d%d" % i} for i in range(129)]
+    devs[5]["name"] = "Not_A_Label"  # too many devices short-circuits: no per-device errors
     st, e, _ = c.req("POST", SLICES, slice_doc(devices=devs, name="big"))
     assert st == 422, (st, e)
     assert e["message"] == ('ResourceSlice.resource.k8s.io "big" is invalid: spec.devices: Too many: 129: must '
@@ -386,6 +387,7 @@ def slice_validation(P):
     assert e["details"] == {"name": "big", "group": "resource.k8s.io", "kind": "ResourceSlice", "causes": [
         {"reason": "FieldValueTooMany", "message": "Too many: 129: must have at most 128 items",
          "field": "spec.devices"}]}, e["details"]
+    devs[5]["name"] = "d5"
     assert c.req("POST", SLICES, slice_doc(devices=devs[:128], name="big"))[0] == 201
     # a 65-character string
     d = slice_doc(name="long")
@@ -419,10 +421,12 @@ def slice_validation(P):
                                                "must not exceed 32"), f
     assert "spec.devices[2].attributes[bad domain/x]" in f
     assert f["spec.devices[2].attributes[dra.net/%s]" % ("a" * 33)]["reason"] == "FieldValueTooLong"
-    assert f["spec.devices[2].attributes[dra.net/two]"]["message"].endswith("only one value may be specified")
-    assert f["spec.devices[2].attributes[dra.net/none]"]["reason"] == "FieldValueRequired"
+    assert f["spec.devices[2].attributes[dra.net/two]"]["message"].endswith("exactly one value must be specified")
+    assert f["spec.devices[2].attributes[dra.net/none]"]["message"] == (
+        'Invalid value: "": exactly one value must be specified'), f
     assert "spec.devices[2].attributes[dra.net/v].version" in f
-    assert f["spec.devices[3].name"]["reason"] == "FieldValueDuplicate"
+    assert f["spec.devices[3]"] == {"reason": "FieldValueDuplicate", "message": 'Duplicate value: "ok1"',
+                                    "field": "spec.devices[3]"}, f
     assert "multiple fields are set" in f["spec"]["message"]
     assert "spec.pool.resourceSliceCount" in f and "spec.pool.generation" in f
     assert e["message"].startswith('ResourceSlice.resource.k8s.io "many" is invalid: [spec'), e["message"]
@@ -431,6 +435,18 @@ def slice_validation(P):
     del d["spec"]["nodeName"]
     f = causes(c.req("POST", SLICES, d)[1])
     assert f["spec"]["reason"] == "FieldValueRequired" and "spec.driver" in f, f
+    # v1: nodeName "" is set (a pointer) and invalid; per-device node fields need perDeviceNodeSelection;
+    # a long attribute name is shortened in the field path as validateMap does
+    d = slice_doc(name="v1ptr")
+    d["spec"]["nodeName"] = ""
+    d["spec"]["devices"][0]["nodeName"] = "node1"
+    d["spec"]["devices"][0]["attributes"]["example.com/" + "x" * 100] = {"int": 1}
+    f = causes(c.req("POST", SLICES, d)[1])
+    assert f["spec.nodeName"]["message"] == 'Invalid value: "": must be either unset or set to a non-empty string', f
+    assert f["spec.devices[0]"]["message"].startswith("Invalid value: null: `nodeName`, `nodeSelector` and "), f
+    short = "example.com/" + "x" * 100
+    short = short[:47] + "..." + short[-46:]
+    assert f["spec.devices[0].attributes[%s]" % short]["reason"] == "FieldValueTooLong", f
     # type errors are the decoder's 400, not 422
     d = slice_doc(name="types")
     d["spec"]["devices"][0]["attributes"]["dra.net/mtu"] = {"int": "1500"}
@@ -589,6 +605,13 @@ def ssa_claim_status(P):
     assert f["status.devices[1]"]["message"] == ('Invalid value: "dra.net/node1/eth9": must be an allocated '
                                                  'device in the claim'), f
     assert "status.devices[1].conditions[0].reason" in f and "status.devices[1].networkData.ips[0]" in f
+    # duplicate entries; the allocation is immutable once set
+    st, g, _ = admin.req("GET", url)
+    g["status"]["devices"] = [entry("dra.net", "eth1", []), entry("dra.net", "eth1", [])]
+    g["status"]["allocation"]["devices"]["results"][0]["device"] = "eth2"
+    f = causes(admin.req("PUT", url, g)[1])
+    assert f["status.devices[1]"]["message"] == 'Duplicate value: "dra.net/node1/eth1"', f
+    assert f["status.allocation"]["message"].endswith(": field is immutable"), f
     # apply needs fieldManager; force only with apply
     st, e, _ = sa.req("PATCH", url, apply_doc(), apply_ct)
     assert st == 400 and "fieldManager is required" in e["message"], e
