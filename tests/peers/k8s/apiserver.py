@@ -105,6 +105,19 @@ UNTRACKED = {("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "nam
              ("metadata", "selfLink"), ("metadata", "deletionTimestamp")}
 
 
+# The JSON of an empty Go object of the type, less kind/apiVersion/metadata (bookmarks).
+EMPTY_OBJECT = {
+    "resourceslices": {"spec": {"driver": "", "pool": {"name": "", "generation": 0, "resourceSliceCount": 0}}},
+    "resourceclaims": {"spec": {"devices": {}}, "status": {}},
+    "deviceclasses": {"spec": {}},
+    "nodes": {"spec": {}, "status": {"daemonEndpoints": {"kubeletEndpoint": {"Port": 0}}, "nodeInfo": {
+        "machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": "", "osImage": "",
+        "containerRuntimeVersion": "", "kubeletVersion": "", "kubeProxyVersion": "", "operatingSystem": "",
+        "architecture": ""}}},
+    "pods": {"spec": {"containers": None}, "status": {}},
+}
+
+
 class ApiError(Exception):
     """A Status answer."""
 
@@ -1839,9 +1852,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         md = {"resourceVersion": str(rv), "creationTimestamp": None}
         if initial_end:
             md["annotations"] = {"k8s.io/initial-events-end": "true"}
-        return {"type": "BOOKMARK", "object": {
-            "kind": res.kind, "apiVersion": (res.group + "/" if res.group else "") + route["version"],
-            "metadata": md}}
+        obj = {"kind": res.kind, "apiVersion": (res.group + "/" if res.group else "") + route["version"],
+               "metadata": md}
+        # the watch cache sends an empty object of the type: its fields without omitempty come along
+        obj.update(copy.deepcopy(EMPTY_OBJECT.get(res.plural, {})))
+        return {"type": "BOOKMARK", "object": obj}
 
     def do_watch(self, route, q):
         peer, st, res = self.peer, self.peer.store, route["res"]
@@ -1886,7 +1901,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         def gone(rv):
             chunk({"type": "ERROR", "object": {
                 "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                "message": "too old resource version: %d (%d)" % (rv, st.floor + 1),
+                "message": "too old resource version: %d (%d)" % (rv, st.floor),  # (oldest kept - 1)
                 "reason": "Expired", "code": 410}})
         try:
             if too_old:
@@ -2239,8 +2254,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         conflicts.append(((m, op, sub), ent.get("apiVersion"), p))
             if conflicts and not force:
                 causes, msgs = [], []
-                for (m, op, _), av, p in conflicts:
-                    who = '"%s"' % m if op == "Apply" else '"%s" using %s' % (m, av)
+                # k8s.io/apimachinery/pkg/util/managedfields/internal/conflict.go
+                conflicts.sort(key=lambda c: (c[0][0], c[0][1], c[0][2]))
+                for (m, op, sub), av, p in conflicts:
+                    who = '"%s"' % m + (' with subresource "%s"' % sub if sub else "")
+                    if op == "Update":
+                        who += " using %s" % av
                     causes.append({"reason": "FieldManagerConflict", "message": "conflict with %s" % who,
                                    "field": path_string(p)})
                     msgs.append((who, path_string(p)))
@@ -2251,7 +2270,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     for who, p in msgs:
                         by.setdefault(who, []).append(p)
                     parts = ["conflicts with %s:\n%s" % (who, "\n".join("- " + p for p in ps))
-                             for who, ps in by.items()]
+                             for who, ps in by.items()]  # dicts keep the sorted order
                     msg = "Apply failed with %d conflicts: %s" % (len(conflicts), "\n".join(parts))
                 raise ApiError(409, "Conflict", msg, {"causes": causes})
             new = copy.deepcopy(strip(old))

@@ -492,6 +492,7 @@ def watch_bookmarks_and_410(P):
     bm = w.until(lambda e: e["type"] == "BOOKMARK")
     assert bm["object"]["kind"] == "ResourceSlice" and set(bm["object"]["metadata"]) == {
         "resourceVersion", "creationTimestamp"}, bm
+    assert bm["object"]["spec"] == {"driver": "", "pool": {"name": "", "generation": 0, "resourceSliceCount": 0}}
     assert int(bm["object"]["metadata"]["resourceVersion"]) >= int(ev["object"]["metadata"]["resourceVersion"])
     last = bm["object"]["metadata"]["resourceVersion"]
     # expire all watches: the stream ends; resuming from the old RV gives ERROR 410
@@ -586,9 +587,17 @@ def ssa_claim_status(P):
     assert e["reason"] == "Conflict" and e["code"] == 409 and "details" in e
     fields = {x["field"] for x in e["details"]["causes"]}
     assert '.status.devices[device="eth1",driver="dra.net",pool="node1"].networkData.ips' in fields, fields
-    assert all(x["reason"] == "FieldManagerConflict" and x["message"] == 'conflict with "dra.net"'
-               for x in e["details"]["causes"]), e
-    assert e["message"].startswith("Apply failed with %d conflict" % len(e["details"]["causes"])), e["message"]
+    assert all(x["reason"] == "FieldManagerConflict" and
+               x["message"] == 'conflict with "dra.net" with subresource "status"' for x in e["details"]["causes"]), e
+    key = '.status.devices[device="eth1",driver="dra.net",pool="node1"]'
+    assert e["message"] == ('Apply failed with 1 conflict: conflict with "dra.net" with subresource "status": '
+                            + key + '.networkData.ips'), e["message"]
+    two = entry("dra.net", "eth1", ["198.51.100.1/24"])
+    two["networkData"]["hardwareAddress"] = "02:00:00:00:00:01"
+    st, e, _ = admin.req("PATCH", url + "?fieldManager=intruder", apply_doc(two), apply_ct)
+    assert st == 409 and e["message"] == (
+        'Apply failed with 2 conflicts: conflicts with "dra.net" with subresource "status":\n'
+        '- %s.networkData.hardwareAddress\n- %s.networkData.ips' % (key, key)), e["message"]
     # with force: taken over
     st, o, _ = admin.req("PATCH", url + "?fieldManager=intruder&force=true",
                          apply_doc(entry("dra.net", "eth1", ["198.51.100.1/24"])), apply_ct)
