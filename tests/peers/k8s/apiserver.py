@@ -2152,6 +2152,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 for k, v in old.items():
                     if k not in ("status", "_managed"):
                         new[k] = copy.deepcopy(v)
+                nmd = new["metadata"]
             elif res.plural in ("resourceclaims", "nodes", "pods"):
                 # the main resource: status changes are ignored
                 new.pop("status", None)

@@ -559,10 +559,19 @@ def ssa_claim_status(P):
     st, o, _ = admin.req("PATCH", url + "?fieldManager=gpu.example.com",
                          apply_doc(entry("gpu.example.com", "gpu0", [])), apply_ct)
     assert st == 200, o
-    # ours, with force: both entries survive
+    # ours, with force: both entries survive; a new resourceVersion, seen by a watch
+    w = sa.watch("/apis/resource.k8s.io/v1/namespaces/ns1/resourceclaims?watch=1&resourceVersion="
+                 + o["metadata"]["resourceVersion"])
     st, o, _ = sa.req("PATCH", url + "?fieldManager=dra.net&force=true",
                       apply_doc(entry("dra.net", "eth1", ["192.0.2.5/24"])), apply_ct)
     assert st == 200, o
+    ev = w.next()
+    assert ev["type"] == "MODIFIED" and ev["object"]["metadata"]["resourceVersion"] == o["metadata"][
+        "resourceVersion"] and len(ev["object"]["status"]["devices"]) == 2, ev
+    w.close()
+    st, g, _ = sa.req("GET", url)
+    assert g["metadata"]["resourceVersion"] == o["metadata"]["resourceVersion"], (g["metadata"], o["metadata"])
+    assert g["metadata"]["generation"] == 1  # status writes do not bump the generation
     devs = {d["driver"]: d for d in o["status"]["devices"]}
     assert set(devs) == {"dra.net", "gpu.example.com"}, devs
     assert o["status"]["allocation"]["devices"]["results"][0]["device"] == "eth1"
