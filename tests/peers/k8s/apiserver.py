@@ -359,10 +359,8 @@ class DecodeError(Exception):
 
 def expect_type(v, t, path, gotype):
     ok = isinstance(v, t) and not (t is int and isinstance(v, bool))
-    if t is int and isinstance(v, float) and v.is_integer():
-        ok = True
-    if not ok:
-        jt = {str: "string", bool: "bool", int: "number", float: "number", dict: "object",
+    if not ok:  # (Go does not put 1500.0 into an int64 either)
+        jt = {str: "string", bool: "bool", int: "number", float: "number %r" % v, dict: "object",
               list: "array", type(None): "null"}.get(type(v), "value")
         if v is None:
             return
@@ -2284,10 +2282,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for p in sorted(mine - applied, key=lambda p: (p[-1][0] != ".", -len(p))):
                 if p in others:
                     continue
+                if p[-1][0] == "." and any(o[:len(p) - 1] == p[:-1] for o in others):
+                    continue  # an item another manager still owns a field of stays
                 if (len(p) >= 2 and p[-2][0] == "k" and p[-1][0] == "f"
                         and p[-1][1] in [k for k, _ in p[-2][1]]):
                     continue
                 remove_at(new, p)
+                # containers left empty by the removal go too (as structured-merge-diff leaves them out)
+                q = p[:-2] if p[-1][0] == "." else p[:-1]
+                while len(q) > 1:
+                    v = get_at(new, q)
+                    if v in ([], {}) and q not in others:
+                        remove_at(new, q)
+                        q = q[:-2] if q[-1][0] == "k" else q[:-1]
+                    else:
+                        break
             merge_apply(new, cfg_scoped)
             if force:
                 for k, _, p in conflicts:

@@ -646,6 +646,20 @@ def ssa_claim_status(P):
     assert st == 200 and g["kind"] == "ResourceClaim"
     g["metadata"]["resourceVersion"] = "1"
     assert sa.req("PUT", url, g)[0] == 409
+    # an item keeps living while another manager owns a field in it (an Update changed it)
+    P["main"].admin("POST", "/objects", claim(name="c5"))
+    url5 = url.replace("/c1/", "/c5/")
+    st, o, _ = sa.req("PATCH", url5 + "?fieldManager=dra.net&force=true",
+                      apply_doc(entry("dra.net", "eth1", ["192.0.2.5/24"]), name="c5"), apply_ct)
+    assert st == 200, o
+    o["status"]["devices"][0]["networkData"]["interfaceName"] = "renamed0"
+    st, o, _ = admin.req("PUT", url5, o)
+    assert st == 200, o
+    mgrs = {m["manager"]: m for m in o["metadata"]["managedFields"]}
+    assert "peer-test" in mgrs and mgrs["peer-test"]["operation"] == "Update", mgrs
+    st, o, _ = sa.req("PATCH", url5 + "?fieldManager=dra.net", apply_doc(name="c5"), apply_ct)
+    assert st == 200 and o["status"]["devices"] == [{"driver": "dra.net", "pool": "node1", "device": "eth1",
+                                                     "networkData": {"interfaceName": "renamed0"}}], o["status"]
     # v1beta1 reads: flat requests
     st, b, _ = sa.req("GET", "/apis/resource.k8s.io/v1beta1/namespaces/ns1/resourceclaims/c1")
     assert b["spec"]["devices"]["requests"][0]["deviceClassName"] == "dra.net", b["spec"]
