@@ -724,6 +724,70 @@ def to_external(res, obj, version):
     return o
 
 
+# ------------------------------------------------------------------ known fields
+# The fields of the Go types, to find unknown ones (the decoder drops them: fieldValidation
+# Warn (default) adds a Warning header, Strict answers 400, Ignore says nothing).
+# ANY: not checked below; {"*": X}: a map of X; [X]: a list of X.
+ANY = None
+OWNER_REF = {"apiVersion": ANY, "kind": ANY, "name": ANY, "uid": ANY, "controller": ANY,
+             "blockOwnerDeletion": ANY}
+OBJECT_META = {"name": ANY, "generateName": ANY, "namespace": ANY, "selfLink": ANY, "uid": ANY,
+               "resourceVersion": ANY, "generation": ANY, "creationTimestamp": ANY, "deletionTimestamp": ANY,
+               "deletionGracePeriodSeconds": ANY, "labels": ANY, "annotations": ANY,
+               "ownerReferences": [OWNER_REF], "finalizers": ANY, "managedFields": ANY}
+ATTRIBUTE = {"int": ANY, "bool": ANY, "string": ANY, "version": ANY}
+CAPACITY = {"value": ANY, "requestPolicy": ANY}
+TAINT = {"key": ANY, "value": ANY, "effect": ANY, "timeAdded": ANY}
+DEVICE_FIELDS = {"attributes": {"*": ATTRIBUTE}, "capacity": {"*": CAPACITY}, "consumesCounters": ANY,
+                 "nodeName": ANY, "nodeSelector": ANY, "allNodes": ANY, "taints": [TAINT], "bindsToNode": ANY,
+                 "bindingConditions": ANY, "bindingFailureConditions": ANY, "allowMultipleAllocations": ANY}
+SLICE_SPEC = {"driver": ANY, "pool": {"name": ANY, "generation": ANY, "resourceSliceCount": ANY},
+              "nodeName": ANY, "nodeSelector": ANY, "allNodes": ANY, "perDeviceNodeSelection": ANY,
+              "sharedCounters": ANY}
+SCHEMAS = {
+    ("resourceslices", "v1"): {"apiVersion": ANY, "kind": ANY, "metadata": OBJECT_META,
+                               "spec": dict(SLICE_SPEC, devices=[dict(DEVICE_FIELDS, name=ANY)])},
+    ("resourceslices", "v1beta1"): {"apiVersion": ANY, "kind": ANY, "metadata": OBJECT_META,
+                                    "spec": dict(SLICE_SPEC, devices=[{"name": ANY, "basic": DEVICE_FIELDS}])},
+}
+SCHEMAS[("resourceslices", "v1beta2")] = SCHEMAS[("resourceslices", "v1")]
+CONDITION = {"type": ANY, "status": ANY, "observedGeneration": ANY, "lastTransitionTime": ANY, "reason": ANY,
+             "message": ANY}
+DEVICE_STATUS = {"driver": ANY, "pool": ANY, "device": ANY, "shareID": ANY, "conditions": [CONDITION],
+                 "data": ANY, "networkData": {"interfaceName": ANY, "ips": ANY, "hardwareAddress": ANY}}
+for _v in ALL_RESOURCE_VERSIONS:
+    SCHEMAS[("resourceclaims", _v)] = {
+        "apiVersion": ANY, "kind": ANY, "metadata": OBJECT_META, "spec": ANY,
+        "status": {"allocation": ANY, "reservedFor": [{"apiGroup": ANY, "resource": ANY, "name": ANY, "uid": ANY}],
+                   "devices": [DEVICE_STATUS]}}
+
+
+def unknown_fields(doc, schema, path=""):
+    """Paths of fields the Go types do not have ("spec.devices[0].color"), removed from doc."""
+    out = []
+    if schema is ANY:
+        return out
+    if isinstance(schema, list):
+        if isinstance(doc, list):
+            for i, item in enumerate(doc):
+                out += unknown_fields(item, schema[0], "%s[%d]" % (path, i))
+        return out
+    if not isinstance(doc, dict):
+        return out
+    if "*" in schema:
+        for k, v in doc.items():
+            out += unknown_fields(v, schema["*"], "%s[%s]" % (path, k))
+        return out
+    for k in list(doc):
+        p = "%s.%s" % (path, k) if path else k
+        if k not in schema:
+            out.append(p)
+            del doc[k]
+        else:
+            out += unknown_fields(doc[k], schema[k], p)
+    return out
+
+
 def to_internal(res, obj, version, warnings=None):
     o = copy.deepcopy(obj)
     o["apiVersion"] = (res.group + "/" if res.group else "") + (version if res.group != "resource.k8s.io" else "v1")
@@ -735,11 +799,6 @@ def to_internal(res, obj, version, warnings=None):
             if not isinstance(d, dict):
                 continue
             nd = {"name": d.get("name")}
-            for k in sorted(d):
-                if k not in ("name", "basic"):
-                    # v1beta1 has no such device field: the decoder drops it with a warning
-                    if warnings is not None:
-                        warnings.append('unknown field "spec.devices[%d].%s"' % (i, k))
             if isinstance(d.get("basic"), dict):
                 nd.update(d["basic"])
             spec["devices"][i] = nd
@@ -1586,6 +1645,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         user = peer.authenticate(self)
         uname = user["name"] if user else "system:anonymous"
         self.route = None
+        self.warnings = []
         self.counted = False
         self.count_args = (uname, path, method)
         code = 500
@@ -2006,6 +2066,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                   % (res.kind, route["version"], res.kind, e))
         return doc
 
+    def drop_unknown(self, route, q, doc, apply=False):
+        """fieldValidation: the unknown fields are dropped; Warn (default) says so in Warning
+        headers, Strict answers 400. Server-side apply always refuses them."""
+        schema = SCHEMAS.get((route["res"].plural, route["version"]))
+        if schema is None:
+            return
+        unknown = unknown_fields(doc, schema)
+        if not unknown:
+            return
+        mode = q.get("fieldValidation", "Warn")
+        if mode not in ("Ignore", "Warn", "Strict"):
+            raise bad_request('fieldValidation must be one of "Ignore", "Warn", "Strict", got %r' % mode)
+        if apply:
+            raise bad_request("failed to create typed patch object (%s; %s): %s" % (
+                (doc.get("metadata") or {}).get("name", ""), route["res"].kind,
+                "; ".join(".%s: field not declared in schema" % u for u in unknown)))
+        if mode == "Strict":
+            raise bad_request("strict decoding error: " + ", ".join('unknown field "%s"' % u for u in unknown))
+        if mode == "Warn":
+            self.warnings += ['unknown field "%s"' % u for u in unknown]
+
     def schema_check(self, route, doc, name):
         """The npm kubernetes-models v1 schema, for v1 (and same-shaped v1beta2) slices."""
         res = route["res"]
@@ -2070,6 +2151,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             md["name"] = n
         name = md.get("name", "")
         self.warnings = []
+        self.drop_unknown(route, q, doc)
         obj = to_internal(res, doc, route["version"], self.warnings)
         if res.plural == "resourceclaims":
             obj.pop("status", None)
@@ -2111,6 +2193,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if res.namespaced:
             md["namespace"] = route["ns"]
         self.warnings = []
+        self.drop_unknown(route, q, doc)
         obj = to_internal(res, doc, route["version"], self.warnings)
         if not route["sub"]:
             self.schema_check(route, doc, name)
@@ -2234,6 +2317,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if res.plural != "resourceclaims" or route["sub"] != "status":
             raise ApiError(415, "UnsupportedMediaType", "this test peer implements server-side apply only on "
                            "resourceclaims/status", {})
+        self.drop_unknown(route, q, doc, apply=True)
         cfg = to_internal(res, doc, route["version"])
         cfg_scoped = {"status": cfg.get("status") or {}}
         applied = field_set(cfg_scoped)

@@ -460,6 +460,20 @@ def slice_validation(P):
     d["spec"]["devices"][0]["capacity"]["dra.net/bandwidth"] = {"value": "100 Gbit"}
     st, e, _ = c.req("POST", SLICES, d)
     assert st == 400 and "quantities must match" in e["message"], e
+    # unknown fields: dropped with a warning (fieldValidation=Warn, the default), 400 when Strict
+    d = slice_doc(name="unknown")
+    d["spec"]["devices"][0]["color"] = "blue"
+    d["spec"]["devices"][0]["attributes"]["dra.net/mtu"]["float"] = 1.5
+    st, e, _ = c.req("POST", SLICES + "?fieldValidation=Strict", d)
+    assert st == 400 and e["message"] == ('strict decoding error: unknown field "spec.devices[0].attributes'
+                                          '[dra.net/mtu].float", unknown field "spec.devices[0].color"'), e
+    st, o, h = c.req("POST", SLICES, d)
+    assert st == 201 and "color" not in o["spec"]["devices"][0], o
+    assert h.get_all("Warning") == ['299 - "unknown field \\"spec.devices[0].attributes[dra.net/mtu].float\\""',
+                                    '299 - "unknown field \\"spec.devices[0].color\\""'], h.get_all("Warning")
+    d["spec"]["devices"][0]["attributes"]["dra.net/mtu"] = {"int": 1500.0}
+    st, e, _ = c.req("POST", SLICES, dict(d, metadata={"name": "float"}))
+    assert st == 400 and "cannot unmarshal number 1500.0" in e["message"], e
     # what only the OpenAPI schema (npm kubernetes-models) rejects: a taint key that is a number
     d = slice_doc(name="schema")
     d["spec"]["devices"][0]["taints"] = [{"key": 5, "effect": "NoSchedule"}]
@@ -630,6 +644,11 @@ def ssa_claim_status(P):
     f = causes(admin.req("PUT", url, g)[1])
     assert f["status.devices[1]"]["message"] == 'Duplicate value: "dra.net/node1/eth1"', f
     assert f["status.allocation"]["message"].endswith(": field is immutable"), f
+    # apply refuses unknown fields
+    bad = entry("dra.net", "eth1", [])
+    bad["networkData"]["mtu"] = 1500
+    st, e, _ = sa.req("PATCH", url + "?fieldManager=dra.net&force=true", apply_doc(bad), apply_ct)
+    assert st == 400 and ".status.devices[0].networkData.mtu: field not declared in schema" in e["message"], e
     # apply needs fieldManager; force only with apply
     st, e, _ = sa.req("PATCH", url, apply_doc(), apply_ct)
     assert st == 400 and "fieldManager is required" in e["message"], e
