@@ -1127,6 +1127,9 @@ class Peer:
         self.rbac = None
         self.rbac_source = None
         self.expire_error = False
+        self.bodies = []
+        self.conn_stats = {"accepted": 0, "tls_failed": 0, "dropped": 0}
+        self.watches_open = 0
         self.listener = None
         self.port = a.port
         self.versions = (ALL_RESOURCE_VERSIONS if a.versions == "all"
@@ -1201,7 +1204,7 @@ class Peer:
         return False
 
     # -------------------------------------------------------------- counters
-    def count(self, user, resource, verb, write, path, code, method):
+    def count(self, user, resource, verb, write, path, code, method, agent="", body=None):
         with self.mutex:
             for kind, on in (("requests", True), ("writes", write)):
                 if on:
@@ -1212,7 +1215,12 @@ class Peer:
             self.reqseq += 1
             self.reqlog.append({"seq": self.reqseq, "time": time.time(), "user": user,
                                 "method": method, "path": path, "verb": verb,
-                                "resource": resource, "code": code})
+                                "resource": resource, "code": code, "agent": agent})
+            if body is not None:  # the bodies of the last 200 writes
+                self.reqlog[-1]["body"] = body
+                self.bodies.append(self.reqlog[-1])
+                if len(self.bodies) > 200:
+                    self.bodies.pop(0).pop("body", None)
             if len(self.reqlog) > 5000:
                 del self.reqlog[:1000]
 
@@ -1345,6 +1353,8 @@ class Peer:
                     self.drop["done"] = self.drop.get("done", 0) + 1
                     mode = self.drop["mode"]
             if drop:
+                with self.mutex:
+                    self.conn_stats["dropped"] += 1
                 if mode == "rst":
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
@@ -1358,11 +1368,14 @@ class Peer:
             tls = self.ctx.wrap_socket(conn, server_side=True)
         except (OSError, ssl.SSLError) as e:
             log("TLS handshake from %s failed: %s" % (addr[0], e))
+            with self.mutex:
+                self.conn_stats["tls_failed"] += 1
             conn.close()
             return
         tls.settimeout(None)
         with self.mutex:
             self.conns.add(tls)
+            self.conn_stats["accepted"] += 1
         try:
             Handler(tls, addr, self)
         except (OSError, ssl.SSLError):
@@ -1645,6 +1658,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         user = peer.authenticate(self)
         uname = user["name"] if user else "system:anonymous"
         self.route = None
+        body_raw = b""
         self.warnings = []
         self.counted = False
         self.count_args = (uname, path, method)
@@ -1652,7 +1666,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         verb, resource, write = method.lower(), "nonresource", method != "GET"
         try:
             try:
-                body = self.read_body()
+                body = body_raw = self.read_body()
             except ApiError:
                 self.close_connection = True
                 raise
@@ -1715,7 +1729,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_json(500, err.status())
         finally:
             if not self.counted:
-                peer.count(uname, resource, verb, write, path, code, method)
+                logged = None
+                if write and body_raw:
+                    try:
+                        logged = json.loads(body_raw)
+                    except ValueError:
+                        logged = body_raw[:4096].decode(errors="replace")
+                peer.count(uname, resource, verb, write, path, code, method,
+                           self.headers.get("User-Agent", ""), logged)
             log("%s %s %s %s -> %s" % (uname, method, self.path, verb, code))
 
     def parse_route(self, path, q, method):
@@ -1942,8 +1963,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                       % rvq)
                 too_old = pos < st.floor
         uname, path, method = self.count_args
-        peer.count(uname, res.plural, "watch", False, path, 200, method)
+        peer.count(uname, res.plural, "watch", False, path, 200, method, self.headers.get("User-Agent", ""))
         self.counted = True
+        with peer.mutex:
+            peer.watches_open += 1
+        try:
+            return self.stream_watch(route, q, flt, bookmarks, deadline, key, initial, send_initial, pos,
+                                     too_old, expire_gen, down_gen)
+        finally:
+            with peer.mutex:
+                peer.watches_open -= 1
+
+    def stream_watch(self, route, q, flt, bookmarks, deadline, key, initial, send_initial, pos, too_old,
+                     expire_gen, down_gen):
+        peer, st = self.peer, self.peer.store
         self.send_response(200)
         self.send_header("Audit-Id", str(uuid.uuid4()))
         self.send_header("Cache-Control", "no-cache, private")
@@ -2515,7 +2548,10 @@ class Admin(http.server.BaseHTTPRequestHandler):
                 return self.reply(200, peer.state)
             if p == "/counters" and method == "GET":
                 with peer.mutex:
-                    return self.reply(200, copy.deepcopy(peer.counters))
+                    out = copy.deepcopy(peer.counters)
+                    out["connections"] = dict(peer.conn_stats, open=len(peer.conns))
+                    out["watches_open"] = peer.watches_open
+                    return self.reply(200, out)
             if p == "/counters/reset":
                 with peer.mutex:
                     peer.counters = {"requests": {}, "writes": {}, "verbs": {}}

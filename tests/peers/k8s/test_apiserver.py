@@ -368,6 +368,11 @@ def slices_crud(P):
     assert w == 16, cnt["writes"]
     assert cnt["requests"][SA]["resourceslices"] > w
     assert cnt["verbs"][SA]["resourceslices"]["update"] == 5, cnt["verbs"]
+    # the request log: user agent and the bodies of writes
+    log = P["main"].admin("GET", "/log")
+    post = [e for e in log if e["method"] == "POST" and e["path"] == SLICES][-1]
+    assert post["agent"] == "peer-test/1.0" and post["body"]["metadata"]["ownerReferences"][0]["uid"] == "u-wrong", post
+    assert cnt["connections"]["accepted"] >= 1 and cnt["connections"]["open"] >= 1, cnt["connections"]
 
 
 def causes(e):
@@ -503,6 +508,7 @@ def watch_bookmarks_and_410(P):
     c.req("DELETE", SLICES + "/" + a["metadata"]["name"])
     ev = w.until(lambda e: e["type"] != "BOOKMARK")
     assert ev["type"] == "DELETED" and ev["object"]["metadata"]["name"] == a["metadata"]["name"], ev
+    assert P["main"].admin("GET", "/counters")["watches_open"] >= 1
     bm = w.until(lambda e: e["type"] == "BOOKMARK")
     assert bm["object"]["kind"] == "ResourceSlice" and set(bm["object"]["metadata"]) == {
         "resourceVersion", "creationTimestamp"}, bm
