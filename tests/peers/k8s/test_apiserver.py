@@ -243,6 +243,12 @@ def discovery_and_auth(P):
     assert v6.state["url"] == "https://[::1]:%d" % v6.port
     st, d, _ = v6.client().req("GET", SLICES)
     assert st == 200 and d["kind"] == "ResourceSliceList"
+    # --versions v1: only v1 in discovery; v1beta1 and v1beta2 paths are 404
+    st, d, _ = v6.client().req("GET", "/apis/resource.k8s.io")
+    assert [v["version"] for v in d["versions"]] == ["v1"], d
+    for v in ("v1beta1", "v1beta2"):
+        assert v6.client().req("GET", "/apis/resource.k8s.io/%s/resourceslices" % v)[0] == 404
+        assert v6.client().req("GET", "/apis/resource.k8s.io/%s" % v)[0] == 404
     ctx = ssl.create_default_context(cafile=os.path.join(v6.tls, "ca.crt"))
     with socket.create_connection(("::1", v6.port), timeout=5) as s:
         with ctx.wrap_socket(s, server_hostname="::1") as t:
@@ -947,7 +953,7 @@ def main():
         peers["main"] = Peer(work, "main")
         peers["rbac"] = Peer(work, "rbac", "--rbac", os.path.join(HERE, "rbac-upstream.yaml"))
         peers["beta"] = Peer(work, "beta", "--versions", "v1beta1")
-        peers["v6"] = Peer(work, "v6", "--host", "::1", "--no-schema", "--tls-max", "1.2")
+        peers["v6"] = Peer(work, "v6", "--host", "::1", "--no-schema", "--tls-max", "1.2", "--versions", "v1")
         for p in peers.values():
             p.wait()
         for t in TESTS:
