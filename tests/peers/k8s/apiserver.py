@@ -22,6 +22,7 @@ import bisect
 import copy
 import csv
 import datetime
+import fcntl
 import http.server
 import io
 import ipaddress
@@ -2686,10 +2687,12 @@ def main():
     subprocess.run(["bash", os.path.join(HERE, "mkcerts.sh"), a.tls_dir,
                     "%s=%s" % (SA_USER, ",".join(SA_GROUPS))], check=True)
     a.token_file = os.path.abspath(a.token_file or os.path.join(a.tls_dir, "tokens.csv"))
-    if not os.path.exists(a.token_file):
-        tok = secrets.token_hex(24)
-        write_atomic(a.token_file, csv_text([[tok, SA_USER, str(uuid.uuid4()), ",".join(SA_GROUPS)]]))
-        write_atomic(os.path.join(a.tls_dir, "token"), tok + "\n")
+    with open(os.path.join(a.tls_dir, ".lock"), "w") as lock:  # peers started together share DIR
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(a.token_file):
+            tok = secrets.token_hex(24)
+            write_atomic(os.path.join(a.tls_dir, "token"), tok + "\n")
+            write_atomic(a.token_file, csv_text([[tok, SA_USER, str(uuid.uuid4()), ",".join(SA_GROUPS)]]))
     peer = Peer(a)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -2711,11 +2714,13 @@ def main():
     admin = http.server.ThreadingHTTPServer(("127.0.0.1", a.admin_port), Admin)
     admin.daemon_threads = True
     url = "https://%s:%d" % ("[%s]" % a.host if ":" in a.host else a.host, peer.port)
+    # the kubeconfigs name this peer's URL: next to the state file (DIR may be shared)
+    kdir = os.path.dirname(os.path.abspath(a.state_file)) if a.state_file else a.tls_dir
     for inline, fn in ((False, "kubeconfig"), (True, "kubeconfig-inline")):
-        write_atomic(os.path.join(a.tls_dir, fn), kubeconfig(url, a.tls_dir, inline))
+        write_atomic(os.path.join(kdir, fn), kubeconfig(url, a.tls_dir, inline))
     peer.state = {"url": url, "port": peer.port, "admin": "http://127.0.0.1:%d" % admin.server_address[1],
-                  "kubeconfig": os.path.join(a.tls_dir, "kubeconfig"),
-                  "kubeconfig_inline": os.path.join(a.tls_dir, "kubeconfig-inline"),
+                  "kubeconfig": os.path.join(kdir, "kubeconfig"),
+                  "kubeconfig_inline": os.path.join(kdir, "kubeconfig-inline"),
                   "ca": os.path.join(a.tls_dir, "ca.crt"), "token_file": os.path.join(a.tls_dir, "token"),
                   "tokens_csv": a.token_file, "user": SA_USER, "versions": peer.versions, "pid": os.getpid()}
     threading.Thread(target=admin.serve_forever, daemon=True).start()

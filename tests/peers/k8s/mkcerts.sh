@@ -12,13 +12,17 @@
 #   DIR/expired.crt expired.key    a server cert (same SANs, same CA) valid 2020-01-01..2020-01-02
 #   DIR/other-ca.crt other-ca.key  an unrelated CA, and DIR/other.crt/.key a server cert it signed
 #
-# Files already present are kept (a restarted peer keeps its CA). Keys are ECDSA P-256 (fast
+# Files already present are kept (a restarted peer keeps its CA); a lock (DIR/.lock) lets
+# peers started together share DIR. Keys are ECDSA P-256 (fast
 # to make); KEY=rsa makes RSA 2048 keys, as kubeadm does.
 set -eu
 DIR=${1:?usage: mkcerts.sh DIR [USER[=GROUP,...]]...}
 shift
 mkdir -p "$DIR"
 cd "$DIR"
+# Several peers may start at once on one DIR: one makes the files, the others wait.
+exec 9>"$DIR/.lock"
+flock 9
 KEY=${KEY:-ec}
 SAN="IP:127.0.0.1,IP:::1,DNS:localhost,DNS:kubernetes.default.svc"
 

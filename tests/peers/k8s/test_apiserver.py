@@ -6,6 +6,7 @@ and ends with `apiserver-peer: N passed, N failed`; exit 1 if any failed.
 
     test_apiserver.py [WORKDIR] [NAME-SUBSTRING...]
 """
+import base64
 import ctypes
 import http.client
 import json
@@ -238,6 +239,16 @@ def discovery_and_auth(P):
         with socket.create_connection(("127.0.0.1", P["main"].port), timeout=5) as s:
             with ctx.wrap_socket(s, server_hostname=host) as t:
                 assert t.version() in ("TLSv1.2", "TLSv1.3")
+    # the kubeconfigs: this peer's URL, the CA, the token file (or inline data and token)
+    with open(P["main"].state["kubeconfig"]) as f:
+        kc = dict(re.findall(r"^\s*([\w-]+): (.*)$", f.read(), re.M))
+    assert kc["server"] == P["main"].state["url"] and kc["current-context"] == "dranet", kc
+    assert kc["certificate-authority"] == P["main"].state["ca"] and kc["tokenFile"] == P["main"].state["token_file"]
+    with open(P["main"].state["kubeconfig_inline"]) as f:
+        kci = dict(re.findall(r"^\s*([\w-]+): (.*)$", f.read(), re.M))
+    with open(P["main"].state["ca"], "rb") as f:
+        assert base64.b64decode(kci["certificate-authority-data"]) == f.read()
+    assert P["main"].client(token=kci["token"]).req("GET", SLICES)[0] == 200
     # IPv6: the IP SAN ::1 verifies; --tls-max 1.2 caps the version
     v6 = P["v6"]
     assert v6.state["url"] == "https://[::1]:%d" % v6.port
