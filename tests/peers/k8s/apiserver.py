@@ -1626,7 +1626,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728")
         return self.rfile.read(n) if n else b""
 
+    def count_now(self, code):
+        """Count the request once, before its answer goes out (a test reading the counters
+        right after an answer sees it)."""
+        if self.counted or not hasattr(self, "cinfo"):
+            return
+        self.counted = True
+        uname, resource, verb, write, path, method, body_raw = self.cinfo
+        logged = None
+        if write and body_raw:
+            try:
+                logged = json.loads(body_raw)
+            except ValueError:
+                logged = body_raw[:4096].decode(errors="replace")
+        self.peer.count(uname, resource, verb, write, path, code, method, self.headers.get("User-Agent", ""),
+                        logged)
+
     def send_json(self, code, obj, headers=None):
+        self.count_now(code)
         body = (json.dumps(obj, separators=(",", ":")) + "\n").encode()
         self.send_response(code)
         for w in getattr(self, "warnings", None) or []:
@@ -1643,6 +1660,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def send_text(self, code, text):
+        self.count_now(code)
         body = text.encode()
         self.send_response(code)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
@@ -1662,9 +1680,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body_raw = b""
         self.warnings = []
         self.counted = False
-        self.count_args = (uname, path, method)
         code = 500
         verb, resource, write = method.lower(), "nonresource", method != "GET"
+        self.cinfo = (uname, resource, verb, write, path, method, body_raw)
         try:
             try:
                 body = body_raw = self.read_body()
@@ -1680,6 +1698,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 verb, resource = route["verb"], route["res"].plural + (
                     "/" + route["sub"] if route["sub"] else "")
                 write = verb in ("create", "update", "patch", "delete", "deletecollection")
+            self.cinfo = (uname, resource, verb, write, path, method, body_raw)
             if user is None:
                 raise ApiError(401, "Unauthorized", "Unauthorized")
             if route_err:
@@ -1701,6 +1720,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise ApiError(c, "InternalError", "Internal error occurred: injected fault",
                                    {"causes": [{"message": "injected fault"}]}, h)
                 elif f["kind"] == "close":
+                    self.count_now(0)
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     code = 0
@@ -1729,15 +1749,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             err = ApiError(500, "InternalError", "Internal error occurred: %s" % e)
             self.send_json(500, err.status())
         finally:
-            if not self.counted:
-                logged = None
-                if write and body_raw:
-                    try:
-                        logged = json.loads(body_raw)
-                    except ValueError:
-                        logged = body_raw[:4096].decode(errors="replace")
-                peer.count(uname, resource, verb, write, path, code, method,
-                           self.headers.get("User-Agent", ""), logged)
+            self.count_now(code)
             log("%s %s %s %s -> %s" % (uname, method, self.path, verb, code))
 
     def parse_route(self, path, q, method):
@@ -1963,9 +1975,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise bad_request('invalid resource version: strconv.ParseUint: parsing "%s": invalid syntax'
                                       % rvq)
                 too_old = pos < st.floor
-        uname, path, method = self.count_args
-        peer.count(uname, res.plural, "watch", False, path, 200, method, self.headers.get("User-Agent", ""))
-        self.counted = True
+        self.count_now(200)
         with peer.mutex:
             peer.watches_open += 1
         try:
