@@ -58,3 +58,14 @@ apiserver_admin POST /faults '{"kind": "status", "code": 503, "count": 1, "retry
 assert_eq 503 "$(code -H "Authorization: Bearer $TOKEN" "$URL$S")" "injected 503"
 assert_eq 0 "$(apiserver_admin GET /faults | jq '.faults | length')" "fault used up"
 info "curl checks passed"
+
+# the certificates a TLS test serves instead: expired, and signed by another CA
+for variant in expired other; do
+	apiserver_start "$E2E_TMP/$variant" --quiet --no-schema --server-cert "$D/tls/$variant.crt"
+	out=$(curl -sS --cacert "$D/tls/ca.crt" "$K8S_URL/version" 2>&1) && fail "$variant certificate accepted"
+	case $variant in
+	expired) assert_contains "$out" "certificate has expired" ;;
+	other) assert_contains "$out" "unable to get local issuer certificate" ;;
+	esac
+done
+info "certificate variants refused"
