@@ -1893,6 +1893,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_json(200, out)
         return 200
 
+    def wait_fresh(self, rv):
+        """The watch cache waits up to 3 s (--fresh-wait) for a resourceVersion it has not seen yet (e.g. from
+        before a restart), then answers 504 "Too large resource version". Called with the lock."""
+        st = self.peer.store
+        deadline = time.monotonic() + self.peer.a.fresh_wait
+        while st.rv < rv and time.monotonic() < deadline:
+            st.cond.wait(deadline - time.monotonic())
+        if st.rv < rv:
+            raise ApiError(504, "Timeout", "Timeout: Too large resource version: %d, current: %d" % (rv, st.rv),
+                           {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                            "retryAfterSeconds": 1}, {"Retry-After": 1})
+
     def do_list(self, route, q):
         res = route["res"]
         flt = Filter(res, route["ns"], q)
@@ -1900,6 +1912,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         start = None
         st = self.peer.store
         with st.lock:
+            if q.get("resourceVersion") not in (None, "", "0") and not q.get("continue"):
+                try:
+                    self.wait_fresh(int(q["resourceVersion"]))
+                except ValueError:
+                    raise bad_request('invalid resource version: strconv.ParseUint: parsing "%s": invalid syntax'
+                                      % q["resourceVersion"])
             rv = st.rv
             if q.get("continue"):
                 try:
@@ -1975,6 +1993,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise bad_request('invalid resource version: strconv.ParseUint: parsing "%s": invalid syntax'
                                       % rvq)
                 too_old = pos < st.floor
+                self.wait_fresh(pos)
         self.count_now(200)
         with peer.mutex:
             peer.watches_open += 1
@@ -2688,6 +2707,8 @@ def main():
     ap.add_argument("--watch-window", type=int, default=10000, help="watch events retained")
     ap.add_argument("--expire-mode", choices=["close", "error"], default="close",
                     help="/expire-watches: end open watches quietly (close) or with a 410 ERROR event")
+    ap.add_argument("--fresh-wait", type=float, default=3.0,
+                    help="seconds a list/watch waits for a resourceVersion not reached yet, then 504")
     ap.add_argument("--gc-delay", type=float, default=1.0,
                     help="seconds before an object whose owners are all absent is deleted (<0: never)")
     ap.add_argument("--quiet", action="store_true")

@@ -45,7 +45,8 @@ class Peer:
         self.err = open(os.path.join(self.dir, "stderr"), "w")
         self.p = subprocess.Popen([sys.executable, os.path.join(HERE, "apiserver.py"), "--port", "0",
                                    "--tls-dir", tls, "--state-file", state,
-                                   "--bookmark-interval", "0.3", "--gc-delay", "0.3"] + list(args),
+                                   "--bookmark-interval", "0.3", "--gc-delay", "0.3",
+                                   "--fresh-wait", "0.3"] + list(args),
                                   stdout=subprocess.DEVNULL, stderr=self.err, preexec_fn=die_with_parent)
         self.state_file = state
 
@@ -557,6 +558,12 @@ def watch_bookmarks_and_410(P):
     ev = w.next()
     assert ev["type"] == "ADDED" and ev["object"]["spec"]["nodeName"] == "wnode"
     w.close()
+    # a resourceVersion from the future (a restarted server): 504 Too large resource version after
+    # --fresh-wait (3 s in kube-apiserver)
+    future = int(l["metadata"]["resourceVersion"]) + 1000
+    st, e, h = c.req("GET", SLICES + "?watch=1&resourceVersion=%d" % future)
+    assert st == 504 and e["reason"] == "Timeout" and h["Retry-After"] == "1", (st, e)
+    assert e["message"].startswith("Timeout: Too large resource version: %d, current: " % future), e
     # expire in "error" mode: the open watch gets the ERROR 410 event itself
     w = c.watch(SLICES + "?watch=1&resourceVersion=%s%s" % (l["metadata"]["resourceVersion"], sel))
     P["main"].admin("POST", "/expire-watches", {"error": True})
