@@ -1163,11 +1163,11 @@ class Peer:
         self.rbac = (roles, bindings)
         self.rbac_source = src
 
-    def allowed(self, user, verb, group, resource, name, nonresource=None):
+    def allowed(self, user, verb, group, resource, name):
+        """RBAC for resource requests (non-resource paths, discovery and /version, are open to
+        authenticated users, as system:discovery and system:public-info-viewer make them)."""
         if self.rbac is None or ADMIN_GROUP in user["groups"]:
             return True
-        if nonresource is not None:
-            return True  # system:discovery / system:public-info-viewer
         roles, bindings = self.rbac
         if bindings:
             rules = []
