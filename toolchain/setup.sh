@@ -42,6 +42,7 @@ PACKAGES=(
 	valgrind             # callgrind instruction counts (bench)
 	jq git file          # tests/ci.sh, e2e asserts, `file` says statically linked
 	dnsmasq-base         # e2e 22-dhcp: the DHCP server (binary only, no service)
+	curl                 # a second, independent client of the API server peer (e2e 45)
 	containernetworking-plugins # bench/attach.sh: the host-device CNI plugin
 )
 # From bookworm-backports, one package each ("pkg/bookworm-backports": never -t, which

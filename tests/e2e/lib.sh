@@ -142,3 +142,46 @@ need_link_kind() {
 }
 # need_dranet: the binary must exist (make e2e builds it first).
 need_dranet() { [ -x "$DRANET" ] || fail "$DRANET not built"; }
+
+# ------------------------------------------------------------ Kubernetes API server peer
+# apiserver_start DIR [FLAG...]: start tests/peers/k8s/apiserver.py (README.md there) with
+# its PKI, tokens and kubeconfig in DIR/tls, stopped at exit. Sets K8S_URL, K8S_PORT,
+# K8S_ADMIN (the control interface), K8S_KUBECONFIG, K8S_CA, K8S_TOKEN_FILE and K8S_PID.
+apiserver_start() {
+	local dir=$1 i
+	shift
+	mkdir -p "$dir"
+	rm -f "$dir/state"
+	/usr/bin/python3 "$E2E_LIB_DIR/../peers/k8s/apiserver.py" --port 0 --tls-dir "$dir/tls" \
+		--state-file "$dir/state" "$@" >/dev/null 2>"$dir/stderr" &
+	K8S_PID=$!
+	defer kill "$K8S_PID"
+	for i in $(seq 200); do
+		[ -s "$dir/state" ] && break
+		kill -0 "$K8S_PID" 2>/dev/null || fail "apiserver.py exited: $(tail -5 "$dir/stderr")"
+		sleep 0.05
+	done
+	[ -s "$dir/state" ] || fail "apiserver.py did not start in 10 s: $(tail -5 "$dir/stderr")"
+	K8S_URL=$(jq -r .url "$dir/state")
+	K8S_PORT=$(jq -r .port "$dir/state")
+	K8S_ADMIN=$(jq -r .admin "$dir/state")
+	K8S_KUBECONFIG=$(jq -r .kubeconfig "$dir/state")
+	K8S_CA=$(jq -r .ca "$dir/state")
+	K8S_TOKEN_FILE=$(jq -r .token_file "$dir/state")
+	export K8S_URL K8S_PORT K8S_ADMIN K8S_KUBECONFIG K8S_CA K8S_TOKEN_FILE K8S_PID
+}
+# apiserver_admin METHOD PATH [JSON]: a control-interface request; prints the JSON answer,
+# fails the test on a non-200 answer. E.g. apiserver_admin GET /counters.
+apiserver_admin() {
+	local out code
+	out=$(curl -sS -X "$1" -w '\n%{http_code}' ${3:+-H 'Content-Type: application/json' --data "$3"} \
+		"$K8S_ADMIN$2") || fail "control interface $1 $2: curl failed"
+	code=${out##*$'\n'}
+	[ "$code" = 200 ] || fail "control interface $1 $2: $code ${out%$'\n'*}"
+	printf '%s\n' "${out%$'\n'*}"
+}
+# apiserver_writes USER [RESOURCE]: write requests (POST/PUT/PATCH/DELETE) counted for USER
+# (default resource resourceslices), 0 if none.
+apiserver_writes() {
+	apiserver_admin GET /counters | jq --arg u "$1" --arg r "${2:-resourceslices}" '.writes[$u][$r] // 0'
+}

@@ -8,12 +8,17 @@
 // apiVersion and kind must be resource.k8s.io/v1 and ResourceSlice: the model would
 // otherwise fill them in. Exit 0 if all are valid, 1 if any is not, 2 on bad input.
 //
+// validate-slice.mjs --stream [--schema-only]: one JSON document per stdin line, one JSON
+// answer per stdout line, {"valid": bool, "errors": [{"path", "message"}]}, until EOF
+// (the API server peer keeps one running instead of starting node for every write).
+//
 // The OpenAPI schema does not carry the API server's validation limits (it accepts 200
 // devices of 40 attributes with 100-character strings), so those are checked too, from
 // ../shared/reference/protocols.md §5.4, and marked "[limit]"; --schema-only skips them.
 //
 // Written against the schema only, not against dranet's code: it is an independent peer.
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { ResourceSlice } from "kubernetes-models/resource.k8s.io/v1/ResourceSlice";
 
 const API_VERSION = "resource.k8s.io/v1";
@@ -102,7 +107,20 @@ function errorsOf(doc) {
 
 const args = process.argv.slice(2);
 const checkLimits = !args.includes("--schema-only");
-const files = args.filter((a) => a !== "--schema-only");
+const files = args.filter((a) => a !== "--schema-only" && a !== "--stream");
+if (args.includes("--stream")) {
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    if (!line.trim()) continue;
+    let errs;
+    try {
+      errs = errorsOf(JSON.parse(line));
+    } catch (e) {
+      errs = [{ path: "", message: `unreadable: ${e.message}` }];
+    }
+    process.stdout.write(JSON.stringify({ valid: errs.length === 0, errors: errs }) + "\n");
+  }
+  process.exit(0);
+}
 if (files.length === 0) {
   console.error("usage: validate-slice.mjs [--schema-only] FILE... (JSON: a ResourceSlice, a list of them, or a List)");
   process.exit(2);
