@@ -146,6 +146,87 @@ struct attach_errs {
  * Config functions (config.c) are declared here, below the types above.
  */
 
+/*
+ * Parse and validate a claim's opaque parameters (@len bytes of @text, need
+ * not be NUL-terminated), everything allocated in @a:
+ *  - strict JSON (lib/json): an unknown or wrong-case member name is an
+ *    error "failed to unmarshal strict JSON data: <path>: unknown field" and
+ *    the known fields are still returned; a syntax error, a duplicate key, a
+ *    wrong type or an out-of-range integer is a single error "failed to
+ *    unmarshal JSON data: ..." and *out is NULL (upstream returns nil);
+ *  - a list longer than its ATTACH_*_MAX is a single error per list
+ *    ("routes: too many entries (513, at most 512)") and *out is NULL;
+ *  - the shared-NIC fields of a later issue (interface.type,
+ *    interface.addressing, interface.ipvlan, top-level subInterface) are
+ *    refused with "<path>: ... not supported yet";
+ *  - defaulting (vrf.table from the name), then validation with upstream's
+ *    rules and messages, every error collected as "path: message".
+ * Empty text (@text NULL or @len 0) is no config: 0 and *out points to a
+ * zeroed struct attach_config (JSON null decodes the same way).
+ * Parsed forms are filled for every string that parses (attach_ip, with
+ * route and rule prefixes masked to their length as Go's net.ParseCIDR does;
+ * interface addresses keep their host bits; attach_mac). A bare IP route
+ * destination is a host route (/32 or /128).
+ * @errs is reset first. Returns 0 (valid), -EBADMSG (invalid: @errs says
+ * why; *out holds what decoded, or NULL as above), -ENOMEM (arena cap or
+ * malloc), -EINVAL (NULL arguments).
+ */
+MUST_CHECK int attach_config_parse(const char *text, size_t len, struct arena *a,
+				   struct attach_config **out, struct attach_errs *errs);
+
+/*
+ * One string "a; b; c" of all kept errors, with " (and N more)" when some
+ * were dropped; "" when there are none. In @a; NULL when out of memory.
+ */
+const char *attach_errs_join(const struct attach_errs *e, struct arena *a);
+
+/*
+ * Prepare-time checks that need no kernel. Each appends to @errs (not reset,
+ * so a caller can collect several; messages in @a) and returns 0 (nothing
+ * added), -EBADMSG (errors added) or -ENOMEM.
+ *
+ * rdma_only: an RDMA-only device (no netdev) takes no netdev config: one
+ * error per category as upstream (interface fields, routes, rules, ethtool,
+ * neighbors; profile, vrf and forwarding are not checked).
+ */
+MUST_CHECK int attach_config_check_rdma_only(const struct attach_config *cfg,
+					     struct attach_errs *errs, struct arena *a);
+/* vf_mtu: a VF's requested MTU must not be above its PF's current @pf_mtu. */
+MUST_CHECK int attach_config_check_vf_mtu(const struct attach_config *cfg, uint32_t pf_mtu,
+					  struct attach_errs *errs, struct arena *a);
+
+/* What the running kernel can do (attach_kernel_probe()). */
+struct attach_kernel {
+	bool gso_ipv4_sizes; /* IFLA_GSO/GRO_IPV4_MAX_SIZE, Linux >= 6.3 */
+	bool tcx; /* BPF_TCX_INGRESS/EGRESS, Linux >= 6.6 */
+};
+
+/* kernel: a config that needs a feature @k lacks gets an error naming it. */
+MUST_CHECK int attach_config_check_kernel(const struct attach_config *cfg,
+					  const struct attach_kernel *k, struct attach_errs *errs,
+					  struct arena *a);
+
+/*
+ * Probe the running kernel (in the caller's network namespace) without
+ * reading its version: RTM_GETLINK of the loopback (ifindex 1) tells
+ * whether IFLA_GSO_IPV4_MAX_SIZE exists; bpf(BPF_PROG_QUERY) with
+ * BPF_TCX_INGRESS on the loopback answers EINVAL where TCX does not.
+ * Returns 0 or -errno (netlink, or bpf() failing for another reason, e.g.
+ * -EPERM without CAP_NET_ADMIN).
+ */
+MUST_CHECK int attach_kernel_probe(struct attach_kernel *k);
+
+/*
+ * Write @cfg back as upstream's JSON (field names as upstream, only the
+ * fields that are present: has_ flags set, strings non-empty, lists
+ * non-empty; route scope and table when not 0). Routes and rules copied
+ * from the host (ATTACH_FROM_HOST) are not claim config and are left out.
+ * A config from attach_config_parse() re-parses to the same config.
+ * Returns a new tree owned by the caller (json_free) or NULL when out of
+ * memory.
+ */
+struct json *attach_config_to_json(const struct attach_config *cfg);
+
 /* --------------------------------------------- engine (snapshot.c, engine.c) */
 
 /*

@@ -15,4 +15,8 @@
 /* Highest IFLA_* type the link decoder looks at. */
 #define NL_IFLA_DECODE_MAX NL_IFLA_GRO_IPV4_MAX_SIZE
 
+/* include/uapi/linux/bpf.h, enum bpf_attach_type (lib/attach/config.c's probe) */
+#define NL_BPF_TCX_INGRESS 46 /* Linux 6.6 */
+#define NL_BPF_TCX_EGRESS 47 /* Linux 6.6 */
+
 #endif

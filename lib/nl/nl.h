@@ -160,6 +160,7 @@ struct nl_link {
 	int link_netnsid; /* IFLA_LINK_NETNSID, -1 if absent (lower is local) */
 	uint32_t gso_max_size, gso_max_segs, gro_max_size;
 	uint32_t gso_ipv4_max_size, gro_ipv4_max_size; /* 0 when the kernel lacks them */
+	bool has_gso_ipv4_max_size; /* the kernel sent IFLA_GSO_IPV4_MAX_SIZE (Linux >= 6.3) */
 	uint32_t num_vf;
 	char parent_bus[32]; /* IFLA_PARENT_DEV_BUS_NAME ("pci"), "" if absent */
 	char parent_dev[64]; /* IFLA_PARENT_DEV_NAME ("0000:00:03.0") */

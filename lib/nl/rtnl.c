@@ -204,6 +204,7 @@ int nl_link_decode(const struct nlmsghdr *nlh, struct nl_link *out)
 	ok &= get_u32(tb[IFLA_GSO_MAX_SEGS], &out->gso_max_segs);
 	ok &= get_u32(tb[IFLA_GRO_MAX_SIZE], &out->gro_max_size);
 	ok &= get_u32(tb[NL_IFLA_GSO_IPV4_MAX_SIZE], &out->gso_ipv4_max_size);
+	out->has_gso_ipv4_max_size = tb[NL_IFLA_GSO_IPV4_MAX_SIZE] != NULL;
 	ok &= get_u32(tb[NL_IFLA_GRO_IPV4_MAX_SIZE], &out->gro_ipv4_max_size);
 	ok &= get_u32(tb[IFLA_NUM_VF], &out->num_vf);
 	ok &= get_str(tb[IFLA_PARENT_DEV_BUS_NAME], out->parent_bus, sizeof(out->parent_bus));

@@ -314,6 +314,11 @@ static void test_decode_malformed(void)
 	nlh = link_msg(buf, sizeof(buf), NL_IFLA_GSO_IPV4_MAX_SIZE, &mtu, 4);
 	CHECK_EQ(nl_link_decode(nlh, &l), 0);
 	CHECK_EQ(l.gso_ipv4_max_size, 1400);
+	CHECK(l.has_gso_ipv4_max_size);
+	nlh = link_msg(buf, sizeof(buf), IFLA_MTU, &mtu, 4);
+	CHECK_EQ(nl_link_decode(nlh, &l), 0);
+	CHECK(!l.has_gso_ipv4_max_size);
+	nlh = link_msg(buf, sizeof(buf), NL_IFLA_GSO_IPV4_MAX_SIZE, &mtu, 4);
 	/* Wrong message type, short family header. */
 	nlh->nlmsg_type = RTM_NEWADDR;
 	CHECK_EQ(nl_link_decode(nlh, &l), -ENOENT);
