@@ -122,12 +122,22 @@ $(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(O)/libdranet.a
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(O)/libdranet.a $(LDLIBS)
 
-unit-bins: $(UNIT_BINS) $(FUZZ_BINS) all
+# The test build of the binary: fault points honour DRANET_FAULT (lib/attach/attach.h).
+$(O)/tests/dranet-fault: $(APP_OBJS) $(O)/tests/fault_env.o $(O)/libdranet.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(APP_OBJS) $(O)/tests/fault_env.o $(O)/libdranet.a $(LDLIBS)
+
+$(O)/tests/fault_env.o: tests/fault/fault_env.c $(STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+unit-bins: $(UNIT_BINS) $(FUZZ_BINS) $(O)/tests/dranet-fault all
 
 test: unit-bins
 	$(Q)bash tests/run-unit.sh $(O)
 
-e2e: all
+e2e: all $(O)/tests/dranet-fault
 	$(Q)bash tests/e2e/run.sh $(O)
 
 # libFuzzer run of one target with host clang (make fuzz T=nl_attr [SECS=60]).
