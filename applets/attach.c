@@ -512,6 +512,19 @@ static int do_detach(const struct attach_opts *o, struct nl_sock *host, struct a
 	char why[256] = "";
 	int ret = state_find(o, a, &st, why, sizeof(why));
 
+	if (ret == -ENOENT && attach_snapshot_take(host, 0, o->name, a, &st.snap) == 0) {
+		/* Detached already (the state goes with a detach): nothing to do. */
+		log_info("not attached, nothing to do", "ifname=%s", o->name);
+		out = json_new_object();
+		if (out && (json_obj_add_str(out, "hostName", st.snap.name) < 0 ||
+			    json_obj_add_int(out, "ifindex", st.snap.ifindex) < 0 ||
+			    json_obj_add_bool(out, "tempName", false) < 0 ||
+			    json_obj_add_bool(out, "gone", false) < 0)) {
+			json_free(out);
+			out = NULL;
+		}
+		return print_json(out) < 0 ? EXIT_FAIL : EXIT_OK;
+	}
 	if (ret < 0) {
 		if (ret == -ENOENT)
 			fprintf(stderr, "dranet-attach: %s: no state in %s (attached by whom?)\n",

@@ -352,6 +352,9 @@ struct attach_result {
 	uint8_t mac_len;
 	const char **ips; /* CIDR strings ("10.0.0.2/24"), plan order */
 	size_t n_ips;
+	/* Rules added in the pod (not tied to the device: detach deletes them). */
+	struct nl_rule *rules;
+	size_t n_rules;
 };
 
 struct json *attach_result_json(const struct attach_result *r);

@@ -321,6 +321,9 @@ static int step_rule(struct txn *t)
 	for (size_t i = 0; i < t->plan->n_rules; i++) {
 		int ret = attach_nl_rule(t->pod, true, &t->plan->rules[i], t->ext, sizeof(t->ext));
 
+		/* With NLM_F_EXCL, EEXIST means this very rule (every selector) is there. */
+		if (ret == -EEXIST)
+			continue;
 		if (ret < 0)
 			return attach_err_set(t->err, "rule", ret, t->ext,
 					      "add rule %zu (table %u)", i,
@@ -434,7 +437,7 @@ static void rollback(struct txn *t)
 
 /* ------------------------------------------------------------- result */
 
-static int read_result(struct txn *t, struct arena *a, struct attach_result *res)
+static int read_result(struct txn *t, struct arena *a, struct attach_result *res, bool retry)
 {
 	struct nl_link l;
 	int ret = nl_link_get(t->pod, t->pod_ifindex, &l);
@@ -458,6 +461,17 @@ static int read_result(struct txn *t, struct arena *a, struct attach_result *res
 			return -ENOMEM;
 	}
 	res->n_ips = t->plan->n_addrs;
+	/* The rules this attach added (a retry cannot tell: it takes the plan's). */
+	res->rules = arena_calloc(a, t->plan->n_rules + 1, sizeof(*res->rules));
+	if (!res->rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_log; i++)
+		if (t->log[i].kind == U_RULE)
+			res->rules[res->n_rules++] = t->plan->rules[t->log[i].idx];
+	if (retry) {
+		memcpy(res->rules, t->plan->rules, t->plan->n_rules * sizeof(*res->rules));
+		res->n_rules = t->plan->n_rules;
+	}
 	return 0;
 }
 
@@ -507,7 +521,7 @@ int attach_apply(struct nl_sock *host, const char *netns_path, const struct atta
 		goto out;
 	}
 	if (already_attached(&t)) {
-		ret = read_result(&t, a, res);
+		ret = read_result(&t, a, res, true);
 		if (ret == 0)
 			ret = 1;
 		goto out;
@@ -534,7 +548,7 @@ int attach_apply(struct nl_sock *host, const char *netns_path, const struct atta
 	STEP("rule", step_rule(&t));
 	STEP("neigh", step_neigh(&t));
 #undef STEP
-	ret = read_result(&t, a, res);
+	ret = read_result(&t, a, res, false);
 	if (ret == 0)
 		goto out;
 out_rollback:

@@ -113,16 +113,23 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 	 */
 	STEP_BEGIN("addr");
 	for (size_t k = 0; k < snap->n_addrs; k++) {
-		const struct nl_addr *a = &snap->addrs[k];
-		char txt[64];
+		struct nl_addr a = snap->addrs[k];
+		size_t nlen = strlen(snap->name);
+		char txt[64], label[IFNAMSIZ * 2];
 
-		if (a->family != AF_INET)
+		if (a.family != AF_INET)
 			continue;
-		ret = attach_nl_addr(host, true, ifindex, a, ext, sizeof(ext));
+		/* A label is the device name plus an optional ":suffix": follow the name. */
+		if (!strncmp(a.label, snap->name, nlen)) {
+			snprintf(label, sizeof(label), "%s%s", name, a.label + nlen);
+			if (str_copy(a.label, sizeof(a.label), label) < 0)
+				memcpy(a.label, name, IFNAMSIZ);
+		}
+		ret = attach_nl_addr(host, true, ifindex, &a, ext, sizeof(ext));
 		if (ret != -EEXIST)
 			KEEP(attach_err_set(err, "addr", ret, ext, "add %s/%u",
-					    nl_addr_ntop(a->family, a->addr, txt, sizeof(txt)),
-					    a->prefixlen));
+					    nl_addr_ntop(a.family, a.addr, txt, sizeof(txt)),
+					    a.prefixlen));
 	}
 	for (size_t k = snap->n_addrs; k-- > 0;) {
 		const struct nl_addr *a = &snap->addrs[k];
@@ -260,6 +267,14 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 		}
 		if (owner)
 			attach_temp_name(snap->ifindex, target);
+		/* Our rules stay in the pod when the device leaves: take them out first. */
+		for (size_t i = 0; i < res->n_rules; i++) {
+			char ext[128] = "";
+
+			ret = attach_nl_rule(pod, false, &res->rules[i], ext, sizeof(ext));
+			if (ret < 0 && ret != -ENOENT)
+				log_debug("pod rule not deleted", "err=\"%s\"", ext);
+		}
 		ret = move_back(pod, &l, host_ns, target, err);
 		if (ret == -EEXIST) {
 			/* The name was taken between the check and the move. */

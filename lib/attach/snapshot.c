@@ -676,6 +676,9 @@ struct json *attach_result_json(const struct attach_result *r)
 	for (size_t i = 0; i < r->n_ips; i++)
 		if (json_arr_add(ips, json_new_string(r->ips[i])) < 0)
 			goto out_free;
+	if (add_arr(o, "podRules", r->rules, r->n_rules, sizeof(*r->rules), rule_fd,
+		    ARRAY_SIZE(rule_fd)) < 0)
+		goto out_free;
 	return o;
 out_free:
 	json_free(o);
@@ -690,10 +693,13 @@ int attach_result_from_json(const struct json *v, struct arena *a, struct attach
 	const char *s;
 	int64_t i64;
 	size_t i = 0;
+	void *p;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (json_type_of(v) != JSON_OBJECT || json_count(v) != 4)
-		return bad(err, "", NULL, "expected object {podName, podIfindex, mac, ips}");
+	if (json_type_of(v) != JSON_OBJECT || json_count(v) != 5)
+		return bad(err, "", NULL,
+			   "expected object {podName, podIfindex, mac, ips, podRules}");
 	if (!name || json_get_string(name, &s) < 0 || str_copy(out->pod_name, IFNAMSIZ, s) < 0)
 		return bad(err, "", "podName", "expected an interface name");
 	if (!idx || json_get_int(idx, &i64) < 0 || i64 <= 0 || i64 > INT32_MAX)
@@ -715,5 +721,10 @@ int attach_result_from_json(const struct json *v, struct arena *a, struct attach
 			return -ENOMEM;
 	}
 	out->n_ips = i;
+	ret = get_arr(v, "podRules", a, &p, &out->n_rules, sizeof(*out->rules), ATTACH_RULES_MAX,
+		      rule_fd, ARRAY_SIZE(rule_fd), err);
+	if (ret < 0)
+		return ret;
+	out->rules = p;
 	return 0;
 }
