@@ -177,8 +177,8 @@ static int step_move(struct txn *t)
 	if (ret < 0)
 		return attach_err_set(t->err, "move", ret, t->ext, "move %s into %s as %s",
 				      t->snap->name, t->netns_path, t->plan->pod_name);
-	ret = attach_find(t->pod, t->snap->ifindex, t->plan->pod_name, t->snap, ls.mac, ls.mac_len,
-			  &l);
+	ret = attach_find(t->pod, t->snap->ifindex, t->plan->pod_name, NULL, t->snap, ls.mac,
+			  ls.mac_len, &l);
 	if (ret < 0)
 		return attach_err_set(t->err, "move", ret, NULL, "find %s in %s after the move",
 				      t->plan->pod_name, t->netns_path);
@@ -483,10 +483,11 @@ static bool already_attached(struct txn *t)
 	size_t mac_len = mac ? ic->mac.len : 0;
 	struct nl_link l;
 
-	if (attach_find(t->host, t->snap->ifindex, t->snap->name, t->snap, mac, mac_len, &l) == 0)
+	if (attach_find(t->host, t->snap->ifindex, t->snap->name, NULL, t->snap, mac, mac_len,
+			&l) == 0)
 		return false;
-	if (attach_find(t->pod, t->snap->ifindex, t->plan->pod_name, t->snap, mac, mac_len, &l) <
-		    0 ||
+	if (attach_find(t->pod, t->snap->ifindex, t->plan->pod_name, NULL, t->snap, mac, mac_len,
+			&l) < 0 ||
 	    strcmp(l.name, t->plan->pod_name))
 		return false;
 	t->pod_ifindex = l.ifindex;

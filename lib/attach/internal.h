@@ -40,6 +40,7 @@ struct attach_link_set {
 	size_t mac_len;
 	uint32_t gso_max_size, gro_max_size, gso_ipv4_max_size, gro_ipv4_max_size;
 	bool set_up, set_down;
+	int new_ifindex; /* with netns_fd: IFLA_NEW_IFINDEX, the index in the target; 0: any */
 };
 
 /* Requests; each returns 0 or the kernel's -errno with its extack text in @ext. */
@@ -58,10 +59,11 @@ MUST_CHECK int attach_nl_neigh(struct nl_sock *s, bool add, int ifindex, const s
 bool attach_is_ours(const struct nl_link *l, const struct attach_snapshot *s,
 		    const uint8_t *alt_mac, size_t alt_mac_len);
 /*
- * Find our device through @s: by @ifindex, then by @name (may be NULL), then
- * anywhere (only for a perm MAC/PCI identity). 0, -ENODEV, or -errno.
+ * Find our device through @s: by @ifindex, then by @name, then by @name2
+ * (both may be NULL), then anywhere (only for a perm MAC/PCI identity).
+ * 0, -ENODEV, or -errno.
  */
-MUST_CHECK int attach_find(struct nl_sock *s, int ifindex, const char *name,
+MUST_CHECK int attach_find(struct nl_sock *s, int ifindex, const char *name, const char *name2,
 			   const struct attach_snapshot *snap, const uint8_t *alt_mac,
 			   size_t alt_mac_len, struct nl_link *out);
 /* *ifindex = the link named @name, 0 when none. 0 or -errno. */

@@ -40,6 +40,9 @@ int attach_nl_link_set(struct nl_sock *s, int ifindex, const struct attach_link_
 	}
 	if (ls->netns_fd >= 0)
 		ok &= nl_attr_put_u32(nlh, sizeof(buf), IFLA_NET_NS_FD, (uint32_t)ls->netns_fd);
+	if (ls->netns_fd >= 0 && ls->new_ifindex > 0)
+		ok &= nl_attr_put_u32(nlh, sizeof(buf), IFLA_NEW_IFINDEX,
+				      (uint32_t)ls->new_ifindex);
 	if (ls->name && ls->name[0])
 		ok &= nl_attr_put_strz(nlh, sizeof(buf), IFLA_IFNAME, ls->name);
 	if (ls->mtu)
@@ -245,7 +248,7 @@ bool attach_is_ours(const struct nl_link *l, const struct attach_snapshot *s,
 		!memcmp(l->addr, alt_mac, alt_mac_len));
 }
 
-int attach_find(struct nl_sock *s, int ifindex, const char *name,
+int attach_find(struct nl_sock *s, int ifindex, const char *name, const char *name2,
 		const struct attach_snapshot *snap, const uint8_t *alt_mac, size_t alt_mac_len,
 		struct nl_link *out)
 {
@@ -260,13 +263,14 @@ int attach_find(struct nl_sock *s, int ifindex, const char *name,
 	if (ret < 0)
 		goto out;
 	ret = -ENODEV;
-	/* By ifindex, then by name, then (stable identities only) anywhere. */
-	for (int pass = 0; pass < 3 && ret == -ENODEV; pass++) {
-		if (pass == 2 && !snap->perm_addr_len && !snap->pci[0])
+	/* By ifindex, then by either name, then (stable identities only) anywhere. */
+	for (int pass = 0; pass < 4 && ret == -ENODEV; pass++) {
+		if (pass == 3 && !snap->perm_addr_len && !snap->pci[0])
 			break;
 		for (size_t i = 0; i < n; i++) {
 			if ((pass == 0 && l[i].ifindex != ifindex) ||
-			    (pass == 1 && (!name || strcmp(l[i].name, name))))
+			    (pass == 1 && (!name || strcmp(l[i].name, name))) ||
+			    (pass == 2 && (!name2 || strcmp(l[i].name, name2))))
 				continue;
 			if (attach_is_ours(&l[i], snap, alt_mac, alt_mac_len)) {
 				*out = l[i];

@@ -204,7 +204,7 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 
 /* Move the pod's link back to the host netns (fd @host_ns) as @name; -EEXIST when taken. */
 static int move_back(struct nl_sock *pod, const struct nl_link *l, int host_ns, const char *name,
-		     struct attach_error *err)
+		     int ifindex, struct attach_error *err)
 {
 	struct attach_link_set ls = { .netns_fd = -1, .set_down = true };
 	char ext[256] = "";
@@ -218,7 +218,7 @@ static int move_back(struct nl_sock *pod, const struct nl_link *l, int host_ns, 
 					      l->name);
 	}
 	/* One message moves and renames: nothing half done when it fails (field report 40). */
-	ls = (struct attach_link_set){ .netns_fd = host_ns, .name = name };
+	ls = (struct attach_link_set){ .netns_fd = host_ns, .name = name, .new_ifindex = ifindex };
 	ret = attach_nl_link_set(pod, l->ifindex, &ls, ext, sizeof(ext));
 	if (ret < 0 && ret != -EEXIST) {
 		/* Leave it as it was, up if it was (field report 42). */
@@ -240,7 +240,8 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 		  struct attach_error *err, const char *fp)
 {
 	struct nl_sock *pod = NULL;
-	struct nl_link l;
+	struct nl_link l, hl;
+	int want_index = 0;
 	char target[IFNAMSIZ];
 	int host_ns = -1, owner, ret;
 
@@ -253,8 +254,20 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 	/* A netns that is gone (or no path at all): the device can only be on the host now. */
 	if (netns_path && nl_open(NETLINK_ROUTE, netns_path, &pod) < 0)
 		pod = NULL;
-	if (pod && attach_find(pod, res->pod_ifindex, res->pod_name, snap, res->mac, res->mac_len,
-			       &l) == 0) {
+	/* Our rules stay in the pod when the device leaves: take them out first. */
+	for (size_t i = 0; pod && i < res->n_rules; i++) {
+		char ext[128] = "";
+
+		ret = attach_nl_rule(pod, false, &res->rules[i], ext, sizeof(ext));
+		if (ret < 0 && ret != -ENOENT)
+			log_debug("pod rule not deleted", "err=\"%s\"", ext);
+	}
+	/*
+	 * In the pod: by ifindex (a rename there does not matter), by the pod
+	 * name, or by the host name (a move whose rename failed keeps it).
+	 */
+	if (pod && attach_find(pod, res->pod_ifindex, res->pod_name, snap->name, snap, res->mac,
+			       res->mac_len, &l) == 0) {
 		host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (host_ns < 0) {
 			ret = attach_err_set(err, "move", -errno, NULL, "open /proc/self/ns/net");
@@ -267,32 +280,36 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 		}
 		if (owner)
 			attach_temp_name(snap->ifindex, target);
-		/* Our rules stay in the pod when the device leaves: take them out first. */
-		for (size_t i = 0; i < res->n_rules; i++) {
-			char ext[128] = "";
-
-			ret = attach_nl_rule(pod, false, &res->rules[i], ext, sizeof(ext));
-			if (ret < 0 && ret != -ENOENT)
-				log_debug("pod rule not deleted", "err=\"%s\"", ext);
-		}
-		ret = move_back(pod, &l, host_ns, target, err);
-		if (ret == -EEXIST) {
-			/* The name was taken between the check and the move. */
+		/*
+		 * Back under its host ifindex when that is free (the pod may have
+		 * had it taken, and the kernel then picked another on the way in).
+		 */
+		if (l.ifindex != snap->ifindex && nl_link_get(host, snap->ifindex, &hl) == -ENODEV)
+			want_index = snap->ifindex;
+		ret = move_back(pod, &l, host_ns, target, want_index, err);
+		/*
+		 * EEXIST: the name was taken between the check and the move. The
+		 * kernel uses our name as the pattern only when the current one
+		 * is taken on the host; else it moves first and the rename fails,
+		 * leaving the device on the host under its pod name (found below).
+		 */
+		if (ret == -EEXIST && attach_find(pod, l.ifindex, NULL, NULL, snap, res->mac,
+						  res->mac_len, &l) == 0) {
 			attach_temp_name(snap->ifindex, target);
-			ret = move_back(pod, &l, host_ns, target, err);
+			memset(err, 0, sizeof(*err));
+			ret = move_back(pod, &l, host_ns, target, want_index, err);
 		}
-		if (ret < 0)
+		if (ret < 0 && ret != -EEXIST)
 			goto out;
+		memset(err, 0, sizeof(*err));
 	}
 	ret = fault(fp, "move", "after", err);
 	if (ret < 0)
 		goto out;
 
 	/* On the host: under the name we gave, or where the kernel put it (dev%d, pod name). */
-	ret = attach_find(host, snap->ifindex, target, snap, res->mac, res->mac_len, &l);
-	if (ret == -ENODEV)
-		ret = attach_find(host, snap->ifindex, res->pod_name, snap, res->mac, res->mac_len,
-				  &l);
+	ret = attach_find(host, snap->ifindex, target, res->pod_name, snap, res->mac, res->mac_len,
+			  &l);
 	if (ret == -ENODEV) {
 		/* A virtual device dies with its netns (veth: field-reports.md facts). */
 		out->gone = true;
