@@ -132,12 +132,21 @@ $(O)/tests/fault_env.o: tests/fault/fault_env.c $(STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-unit-bins: $(UNIT_BINS) $(FUZZ_BINS) $(O)/tests/dranet-fault all
+# Test-only tools the e2e tests drive lib/ with (tests/tools/*.c, no applet).
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tests/tools/%)
+
+$(O)/tests/tools/%: tests/tools/%.c $(O)/libdranet.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libdranet.a $(LDLIBS)
+
+unit-bins: $(UNIT_BINS) $(FUZZ_BINS) $(TOOL_BINS) $(O)/tests/dranet-fault all
 
 test: unit-bins
 	$(Q)bash tests/run-unit.sh $(O)
 
-e2e: all $(O)/tests/dranet-fault
+e2e: all $(TOOL_BINS) $(O)/tests/dranet-fault
 	$(Q)bash tests/e2e/run.sh $(O)
 
 # libFuzzer run of one target with host clang (make fuzz T=nl_attr [SECS=60]).
@@ -153,13 +162,21 @@ fuzz:
 		-artifact_prefix=build/libfuzzer/ \
 		build/libfuzzer/corpus/$(T) tests/fuzz/corpus/$(T)
 
-bench: all
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(O)/bench/%)
+
+$(O)/bench/%: bench/%.c $(O)/libdranet.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BENCH   $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libdranet.a $(LDLIBS)
+
+bench: all $(BENCH_BINS)
 	$(Q)bash bench/run.sh $(O)
 
 # ---------------------------------------------------------------- hygiene
 
 C_FILES := $(sort $(wildcard applets/*.c applets/*.h lib/*/*.c lib/*/*.h tests/unit/*.c \
-	tests/unit/*.h tests/fuzz/*.c bench/*.c))
+	tests/unit/*.h tests/fuzz/*.c tests/tools/*.c bench/*.c))
 
 fmt:
 	$(Q)clang-format -i $(C_FILES)

@@ -160,16 +160,36 @@ static const char *own_reason(const struct nl_link *l, bool move_ib)
 	return NULL;
 }
 
+/*
+ * Links the kernel refuses to move to another namespace (netns_local in
+ * struct net_device, formerly NETIF_F_NETNS_LOCAL): by kind, and the
+ * per-namespace fallback device each tunnel module makes (tunl0, gre0...).
+ */
 static const char *kind_reason(const struct nl_link *l)
 {
-	if (strcmp(l->kind, "bridge") == 0)
-		return "bridge";
-	if (strcmp(l->kind, "bond") == 0)
-		return "bond";
-	if (strcmp(l->kind, "team") == 0)
-		return "team";
-	if (strcmp(l->kind, "openvswitch") == 0)
-		return "openvswitch bridge";
+	static const struct {
+		const char *kind, *reason;
+	} local_kinds[] = {
+		{ "bridge", "bridge" },
+		{ "bond", "bond" },
+		{ "team", "team" },
+		{ "openvswitch", "openvswitch bridge" },
+		{ "vrf", "vrf" },
+		{ "hsr", "hsr" },
+		{ "batadv", "batman-adv mesh interface" },
+	};
+	static const char *const fallback_tunnels[] = {
+		"tunl0", "gre0",    "gretap0", "erspan0",  "ip_vti0",
+		"sit0",	 "ip6tnl0", "ip6gre0", "ip6_vti0",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(local_kinds); i++)
+		if (strcmp(l->kind, local_kinds[i].kind) == 0)
+			return local_kinds[i].reason;
+	if (l->kind[0])
+		for (size_t i = 0; i < ARRAY_SIZE(fallback_tunnels); i++)
+			if (strcmp(l->name, fallback_tunnels[i]) == 0)
+				return "fallback tunnel device";
 	return NULL;
 }
 

@@ -65,4 +65,58 @@ MUST_CHECK int nl_reply_process(struct nl_reply *r, const void *buf, size_t len)
 /* Copy NLMSGERR_ATTR_MSG of an NLMSG_ERROR or NLMSG_DONE message to @out. */
 void nl_extack_copy(const struct nlmsghdr *nlh, char *out, size_t n);
 
+/* ---------------------------------------------------- genl.c, ethtool.c */
+
+/* Start a generic netlink request (nlmsghdr + genlmsghdr) in @buf; NULL if too small. */
+struct nlmsghdr *nl_genl_put_header(void *buf, size_t cap, uint16_t family, uint8_t cmd,
+				    uint8_t version);
+/* Walk the attributes of a generic netlink message whose command must be @cmd (else -EBADMSG). */
+MUST_CHECK int nl_genl_parse(const struct nlmsghdr *nlh, uint8_t cmd, nl_attr_cb cb, void *data);
+
+/* A decoded bitset: @nbits bits in value[] and mask[] (u32 words, host order). */
+struct nl_bitset {
+	uint32_t nbits;
+	bool has_mask; /* false: ETHTOOL_A_BITSET_NOMASK (a list) */
+	uint32_t value[NL_ETHTOOL_BITS_MAX / 32];
+	uint32_t mask[NL_ETHTOOL_BITS_MAX / 32];
+};
+
+static inline bool nl_bitset_test(const uint32_t *words, uint32_t nbits, uint32_t i)
+{
+	return i < nbits && (words[i / 32] >> (i % 32)) & 1u;
+}
+
+/*
+ * Decode an ETHTOOL_A_*_<bitset> attribute, compact or verbose. Verbose bits
+ * are placed by ETHTOOL_A_BITSET_BIT_INDEX, or by name through @names
+ * (@n_names entries) when the index is absent. 0, -EBADMSG, -EMSGSIZE.
+ */
+MUST_CHECK int nl_ethtool_bitset_decode(const struct nlattr *bs, const char *const *names,
+					size_t n_names, struct nl_bitset *out);
+/*
+ * Append a verbose bitset in mask form: one named bit per pair, with
+ * ETHTOOL_A_BITSET_BIT_VALUE when on. false when @cap is exceeded.
+ */
+bool nl_ethtool_bitset_put(struct nlmsghdr *nlh, size_t cap, uint16_t type,
+			   const struct nl_ethtool_flag *req, size_t n);
+/*
+ * Decoders of single ethtool replies, for the requests, tests and fuzzers.
+ * strset: the strings of set @id (ETH_SS_*) of an ETHTOOL_MSG_STRSET_GET_REPLY
+ * as an array indexed by bit, in @a. features/privflags: the
+ * ETHTOOL_MSG_{FEATURES,PRIVFLAGS}_GET_REPLY bitsets named by @names.
+ * features_set: the names of requested bits that did not take (the WANTED
+ * diff of an ETHTOOL_MSG_FEATURES_SET_REPLY), joined by ", " in @a ("" if
+ * none). Each returns 0, -EBADMSG, -EMSGSIZE or -ENOMEM.
+ */
+MUST_CHECK int nl_ethtool_strset_decode(const struct nlmsghdr *nlh, uint32_t id, struct arena *a,
+					const char ***names, size_t *n);
+MUST_CHECK int nl_ethtool_features_decode(const struct nlmsghdr *nlh, const char *const *names,
+					  size_t n_names, struct arena *a, struct nl_feature **out,
+					  size_t *n);
+MUST_CHECK int nl_ethtool_privflags_decode(const struct nlmsghdr *nlh, const char *const *names,
+					   size_t n_names, struct arena *a,
+					   struct nl_ethtool_flag **out, size_t *n);
+MUST_CHECK int nl_ethtool_features_set_decode(const struct nlmsghdr *nlh, const char *const *names,
+					      size_t n_names, struct arena *a, char **failed);
+
 #endif

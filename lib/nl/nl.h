@@ -279,4 +279,123 @@ const char *nl_arphrd_format(unsigned short type, char *out, size_t n);
  */
 const char *nl_operstate_name(uint8_t state);
 
+/* ------------------------------------------------ generic netlink: ethtool */
+
+/*
+ * Generic netlink (include/uapi/linux/genetlink.h) and the ethtool family
+ * (include/uapi/linux/ethtool_netlink.h; Documentation/networking/
+ * ethtool-netlink.rst). Replies are asked for in compact bitsets and named
+ * with the device's string sets (ETHTOOL_MSG_STRSET_GET): the verbose form
+ * of a bitset without a mask lists only the bits that are set, so a feature
+ * that is off everywhere would have no name (ethtool -k lists it too).
+ * Requests name their bits (verbose mask form), as upstream does.
+ */
+
+#define NL_GENL_NAME_MAX 16 /* GENL_NAMSIZ */
+/* Bits in one ethtool bitset: netdev features are < 64, private flags <= 32. */
+#define NL_ETHTOOL_BITS_MAX 1024u
+/* Longest bit name, NUL included (ETH_GSTRING_LEN). */
+#define NL_ETHTOOL_NAME_MAX 32u
+/* Feature or flag pairs in one request (a claim names a few). */
+#define NL_ETHTOOL_REQ_MAX 256u
+
+/*
+ * Resolve a generic netlink family id by name (CTRL_CMD_GETFAMILY).
+ * Returns 0, -EINVAL (name too long), -ENOENT (the kernel has no such
+ * family), -EBADMSG (malformed reply) or a kernel -errno.
+ */
+MUST_CHECK int nl_genl_family(struct nl_sock *s, const char *name, uint16_t *id);
+
+/*
+ * An ethtool client: a NETLINK_GENERIC socket (owned by the caller; open it
+ * with nl_open(NETLINK_GENERIC, netns_path, ...) to act inside another
+ * namespace) and the family id, resolved once per socket by
+ * nl_ethtool_init(): 0, -ENOENT (kernel without ethtool netlink), -errno.
+ */
+struct nl_ethtool {
+	struct nl_sock *s;
+	uint16_t family;
+};
+MUST_CHECK int nl_ethtool_init(struct nl_ethtool *e, struct nl_sock *s);
+
+/* A device: by @ifindex when > 0, else by @ifname. */
+struct nl_ethtool_dev {
+	int ifindex;
+	const char *ifname;
+};
+
+/* One netdev feature (ETH_SS_FEATURES name) as ethtool -k shows it. */
+struct nl_feature {
+	const char *name;
+	bool active; /* ETHTOOL_A_FEATURES_ACTIVE: "on"/"off" */
+	bool wanted; /* ETHTOOL_A_FEATURES_WANTED ("[requested on]" when != active) */
+	bool hw; /* ETHTOOL_A_FEATURES_HW: changeable by the user */
+	bool nochange; /* ETHTOOL_A_FEATURES_NOCHANGE: never changes */
+};
+
+/* ethtool -k's "[fixed]": not user-changeable. */
+static inline bool nl_feature_is_fixed(const struct nl_feature *f)
+{
+	return !f->hw || f->nochange;
+}
+
+/* A name and an on/off value: a feature or private flag request, or a private flag. */
+struct nl_ethtool_flag {
+	const char *name;
+	bool on;
+};
+
+/*
+ * The device's features, in the kernel's feature order, allocated in @a
+ * (names too). Returns 0, -ENOMEM (arena cap), -EBADMSG, -EMSGSIZE (a
+ * bitset over NL_ETHTOOL_BITS_MAX) or a kernel -errno (-ENODEV).
+ */
+MUST_CHECK int nl_ethtool_features_get(struct nl_ethtool *e, const struct nl_ethtool_dev *dev,
+				       struct arena *a, struct nl_feature **out, size_t *n);
+
+/*
+ * Upstream's feature-name translation (reference/upstream.md §6.5): a name
+ * the device has verbatim is used as is, else a legacy short or long name
+ * (tso, tcp-segmentation-offload, ...) becomes a glob over the device's
+ * feature names and every match gets the value. A kernel name requested
+ * twice keeps the last value. Pure: reads @feat and @in, writes only the
+ * new array *out (in @a; names point into @feat or @in).
+ * Returns 0, -ENOENT naming the feature in @why ("feature x not supported
+ * by interface"), -EINVAL (over NL_ETHTOOL_REQ_MAX), -ENOMEM.
+ */
+MUST_CHECK int nl_ethtool_features_translate(const struct nl_feature *feat, size_t n_feat,
+					     const struct nl_ethtool_flag *in, size_t n_in,
+					     struct arena *a, struct nl_ethtool_flag **out,
+					     size_t *n_out, char *why, size_t why_len);
+
+/*
+ * Set features by kernel name (translate first). Every name must exist
+ * (-ENOENT), and a [fixed] feature may only be "set" to its current value
+ * (-EOPNOTSUPP); both checked before anything is sent. Then one
+ * ETHTOOL_MSG_FEATURES_SET with the reply requested: requested bits whose
+ * result differs are -EOPNOTSUPP ("could not set the following features:
+ * a, b"). The message (also the kernel's extack text) goes to @why.
+ * Returns 0, those, -ENOMEM, -EBADMSG, -EINVAL or a kernel -errno.
+ */
+MUST_CHECK int nl_ethtool_features_set(struct nl_ethtool *e, const struct nl_ethtool_dev *dev,
+				       const struct nl_ethtool_flag *req, size_t n, struct arena *a,
+				       char *why, size_t why_len);
+
+/*
+ * The device's private flags (ETHTOOL_MSG_PRIVFLAGS_GET), in the driver's
+ * order; a device whose driver has none (veth: -EOPNOTSUPP) has an empty
+ * list. Returns 0, -ENOMEM, -EBADMSG, -EMSGSIZE or a kernel -errno.
+ */
+MUST_CHECK int nl_ethtool_privflags_get(struct nl_ethtool *e, const struct nl_ethtool_dev *dev,
+					struct arena *a, struct nl_ethtool_flag **out, size_t *n);
+/*
+ * Set private flags by name: each name is checked against the device's
+ * list first (-ENOENT naming it in @why: "private flag x not supported by
+ * interface"; upstream does not check, reference/upstream.md §11.22).
+ * Returns 0, -ENOENT, -ENOMEM, -EBADMSG, -EINVAL or a kernel -errno.
+ */
+MUST_CHECK int nl_ethtool_privflags_set(struct nl_ethtool *e, const struct nl_ethtool_dev *dev,
+					const struct nl_ethtool_flag *req, size_t n,
+					struct arena *a, char *why, size_t why_len);
+
 #endif

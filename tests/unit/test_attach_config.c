@@ -591,6 +591,35 @@ static void test_limits(void)
 	errs.dropped = 0;
 	CHECK_STR(attach_errs_join(&errs, A), "");
 
+	/* over lib/json's JSON_TEXT_MAX: one error, nothing parsed */
+	s = malloc(JSON_TEXT_MAX + 1);
+	REQUIRE(s);
+	memset(s, ' ', JSON_TEXT_MAX + 1);
+	s[0] = '{';
+	s[JSON_TEXT_MAX] = '}';
+	arena_reset(A);
+	CHECK_EQ(attach_config_parse(s, JSON_TEXT_MAX + 1, A, &cfg, &errs), -EBADMSG);
+	CHECK_EQ(errs.n, 1);
+	CHECK(has("failed to unmarshal JSON data: document larger than"));
+	CHECK(cfg == NULL);
+	CHECK_EQ(attach_config_parse(s, JSON_TEXT_MAX, A, &cfg, &errs), -EBADMSG); /* no '}' */
+	s[JSON_TEXT_MAX - 1] = '}';
+	CHECK_EQ(attach_config_parse(s, JSON_TEXT_MAX, A, &cfg, &errs), 0);
+	free(s);
+
+	/* joining in an arena too small: NULL, no crash */
+	{
+		struct arena *tiny = arena_new(256);
+		struct attach_errs many = { .n = 3, .msg = { "x", "y", "z" } };
+
+		REQUIRE(tiny);
+		while (arena_alloc(tiny, 16))
+			;
+		CHECK(attach_errs_join(&many, tiny) == NULL);
+		arena_free(tiny);
+		CHECK_STR(attach_errs_join(&many, A), "x; y; z");
+	}
+
 	/* a long value is quoted clipped in the message */
 	s = malloc(1100);
 	REQUIRE(s);
@@ -625,7 +654,7 @@ static void test_arena_sweep(void)
 		REQUIRE(big);
 		want = attach_config_parse(inputs[k], strlen(inputs[k]), big, &c, &ref);
 		CHECK(want == 0 || want == -EBADMSG);
-		for (cap = 0; cap < (1 << 20) && ret == -ENOMEM; cap += 64) {
+		for (cap = 0; cap < (1 << 20) && ret == -ENOMEM; cap += 16) {
 			struct arena *a = arena_new(cap);
 
 			if (!a)

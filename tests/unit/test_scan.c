@@ -496,6 +496,26 @@ static void test_exclusions(void)
 	CHECK_STR(why[9], "veth peer of uplink v9");
 	CHECK(why[10] == NULL);
 	CHECK_STR(why[11], "enslaved to ifindex 99");
+	/* the other kinds the kernel will not move, and tunnel modules' fallback devices */
+	{
+		struct nl_link k[5];
+		const struct nl_link *kp[5];
+		const char *kwhy[5];
+
+		k[0] = mklink(1, "vrf-blue", "vrf");
+		k[1] = mklink(2, "hsr0", "hsr");
+		k[2] = mklink(3, "tunl0", "ipip");
+		k[3] = mklink(4, "gre0", "gre");
+		k[4] = mklink(5, "tunl0x", "ipip"); /* a tunnel a user made: movable */
+		for (int i = 0; i < 5; i++)
+			kp[i] = &k[i];
+		REQUIRE(inv_exclusions(kp, 5, NULL, 0, true, a, kwhy) == 0);
+		CHECK_STR(kwhy[0], "vrf");
+		CHECK_STR(kwhy[1], "hsr");
+		CHECK_STR(kwhy[2], "fallback tunnel device");
+		CHECK_STR(kwhy[3], "fallback tunnel device");
+		CHECK(kwhy[4] == NULL);
+	}
 	/* --move-ib-interfaces=false; a lower device in another namespace is not followed */
 	l[2].link_netnsid = 0;
 	REQUIRE(inv_exclusions(lp, 12, up, 3, false, a, why) == 0);
