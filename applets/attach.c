@@ -331,16 +331,32 @@ static int print_json(struct json *doc)
 	return ret;
 }
 
+/* What a user (or a claim status) wants to see; the state file keeps the rest. */
 static struct json *attach_out(const struct state *st)
 {
-	struct json *o = attach_result_json(&st->res);
+	struct json *o = json_new_object(), *ips;
+	const struct json *mac;
+	struct json *full = attach_result_json(&st->res);
 
-	if (o && (json_obj_add_str(o, "hostName", st->snap.name) < 0 ||
-		  json_obj_add_str(o, "netns", st->netns) < 0)) {
-		json_free(o);
-		return NULL;
-	}
+	if (!o || !full)
+		goto out_free;
+	ips = json_obj_add_array(o, "ips");
+	mac = json_get(full, "mac");
+	if (!ips || !mac || json_obj_add_str(o, "hostName", st->snap.name) < 0 ||
+	    json_obj_add_str(o, "podName", st->res.pod_name) < 0 ||
+	    json_obj_add_str(o, "netns", st->netns) < 0 ||
+	    json_obj_add_int(o, "ifindex", st->res.pod_ifindex) < 0 ||
+	    json_obj_add(o, "mac", json_dup(mac)) < 0)
+		goto out_free;
+	for (size_t i = 0; i < st->res.n_ips; i++)
+		if (json_arr_add(ips, json_new_string(st->res.ips[i])) < 0)
+			goto out_free;
+	json_free(full);
 	return o;
+out_free:
+	json_free(full);
+	json_free(o);
+	return NULL;
 }
 
 /* ------------------------------------------------------------ attach */

@@ -344,6 +344,14 @@ MUST_CHECK int attach_plan_build(const struct attach_config *cfg,
 				 const struct attach_snapshot *snap, struct arena *a,
 				 struct attach_plan *out);
 
+/* Ethtool values an attach replaced (kernel names), put back by rollback and detach. */
+struct attach_ethtool_state {
+	struct nl_ethtool_flag *features;
+	size_t n_features;
+	struct nl_ethtool_flag *private_flags;
+	size_t n_private_flags;
+};
+
 /* What the claim status reports, and what detach needs to find the device again. */
 struct attach_result {
 	char pod_name[IFNAMSIZ];
@@ -355,6 +363,7 @@ struct attach_result {
 	/* Rules added in the pod (not tied to the device: detach deletes them). */
 	struct nl_rule *rules;
 	size_t n_rules;
+	struct attach_ethtool_state ethtool_old;
 };
 
 struct json *attach_result_json(const struct attach_result *r);
@@ -369,14 +378,13 @@ struct attach_error {
 };
 
 /*
- * Integration points for steps implemented in other areas (ethtool over
- * genetlink, tc/TCX eBPF detach). Each gets the pod netns path and the
- * device's pod-side ifindex, returns 0 or -errno with a reason in @why.
- * A NULL hook with a config that needs it fails the step with -EOPNOTSUPP.
+ * Integration point for a step implemented in another area (tc/TCX eBPF
+ * detach, lib/nl bpf): gets the pod netns path and the device's pod-side
+ * ifindex, returns 0 or -errno with a reason in @why. A NULL hook with a
+ * config that sets disableEbpfPrograms fails the step with -EOPNOTSUPP.
+ * (Ethtool features and private flags are built in: lib/attach/ethtool.c.)
  */
 struct attach_hooks {
-	int (*ethtool)(void *ctx, const char *netns_path, int ifindex,
-		       const struct attach_ethtool_cfg *cfg, char *why, size_t whylen);
 	int (*ebpf_detach)(void *ctx, const char *netns_path, int ifindex, char *why,
 			   size_t whylen);
 	void *ctx;

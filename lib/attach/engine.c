@@ -22,6 +22,7 @@ enum undo_kind {
 	U_SYSCTL, /* pod-side sysctls: the move back resets them */
 	U_ADDR,
 	U_UP,
+	U_ETHTOOL, /* put the replaced feature and private flag values back */
 	U_ROUTE,
 	U_RULE,
 	U_NEIGH,
@@ -40,6 +41,7 @@ struct txn {
 	const struct attach_plan *plan;
 	int pod_ns; /* fd of the pod netns */
 	int pod_ifindex;
+	struct attach_ethtool_state eth_old;
 	struct undo *log;
 	size_t n_log, cap_log;
 	struct attach_error *err;
@@ -255,7 +257,7 @@ static int step_up(struct txn *t)
 	return push(t, U_UP, 0);
 }
 
-static int step_ethtool(struct txn *t, const struct attach_hooks *h)
+static int step_ethtool(struct txn *t, struct arena *a)
 {
 	const struct attach_config *c = t->plan->cfg;
 	char why[256] = "";
@@ -263,10 +265,15 @@ static int step_ethtool(struct txn *t, const struct attach_hooks *h)
 
 	if (!c || !c->has_ethtool || (!c->ethtool.n_features && !c->ethtool.n_private_flags))
 		return 0;
-	if (!h || !h->ethtool)
-		return attach_err_set(t->err, "ethtool", -EOPNOTSUPP, NULL,
-				      "ethtool settings (no ethtool implementation linked)");
-	ret = h->ethtool(h->ctx, t->netns_path, t->pod_ifindex, &c->ethtool, why, sizeof(why));
+	ret = attach_ethtool_apply(t->netns_path, t->pod_ifindex, &c->ethtool, a, &t->eth_old, why,
+				   sizeof(why));
+	/* Logged even on failure: features may be set when private flags fail. */
+	if (t->eth_old.n_features || t->eth_old.n_private_flags) {
+		int r2 = push(t, U_ETHTOOL, 0);
+
+		if (r2 < 0)
+			return r2;
+	}
 	if (ret < 0)
 		return attach_err_set(t->err, "ethtool", ret, why, "ethtool on %s",
 				      t->plan->pod_name);
@@ -397,6 +404,10 @@ static int undo_one(struct txn *t, const struct undo *u, struct attach_error *ue
 	case U_UP:
 		ret = attach_nl_link_set(t->pod, t->pod_ifindex, &ls, ext, sizeof(ext));
 		break;
+	case U_ETHTOOL:
+		ret = attach_ethtool_restore(t->netns_path, t->pod_ifindex, &t->eth_old, ext,
+					     sizeof(ext));
+		break;
 	case U_ROUTE:
 		attach_route_from_cfg(&t->plan->routes[u->idx], &r);
 		ret = attach_nl_route(t->pod, false, t->pod_ifindex, &r, ext, sizeof(ext));
@@ -461,6 +472,7 @@ static int read_result(struct txn *t, struct arena *a, struct attach_result *res
 			return -ENOMEM;
 	}
 	res->n_ips = t->plan->n_addrs;
+	res->ethtool_old = t->eth_old;
 	/* The rules this attach added (a retry cannot tell: it takes the plan's). */
 	res->rules = arena_calloc(a, t->plan->n_rules + 1, sizeof(*res->rules));
 	if (!res->rules)
@@ -543,7 +555,7 @@ int attach_apply(struct nl_sock *host, const char *netns_path, const struct atta
 	STEP("sysctl", step_sysctl(&t));
 	STEP("addr", step_addr(&t));
 	STEP("up", step_up(&t));
-	STEP("ethtool", step_ethtool(&t, hooks));
+	STEP("ethtool", step_ethtool(&t, a));
 	STEP("ebpf", step_ebpf(&t, hooks));
 	STEP("route", step_route(&t));
 	STEP("rule", step_rule(&t));

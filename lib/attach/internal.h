@@ -92,4 +92,19 @@ MUST_CHECK int attach_detach_quiet(struct nl_sock *host, const char *netns_path,
 /* The route of a plan as a kernel struct (table 0 = main). */
 void attach_route_from_cfg(const struct attach_route_cfg *c, struct nl_route *r);
 
+/* ------------------------------------------------------------ ethtool.c */
+
+/*
+ * Set @cfg's features (upstream's name translation) and private flags on
+ * @ifindex inside @netns_path (NULL: ours). @old gets the values replaced
+ * (in @a), also when a later part fails. 0 or -errno with @why.
+ */
+MUST_CHECK int attach_ethtool_apply(const char *netns_path, int ifindex,
+				    const struct attach_ethtool_cfg *cfg, struct arena *a,
+				    struct attach_ethtool_state *old, char *why, size_t whylen);
+/* Put @old back on @ifindex in @netns_path (NULL: ours). 0 or -errno with @why. */
+MUST_CHECK int attach_ethtool_restore(const char *netns_path, int ifindex,
+				      const struct attach_ethtool_state *old, char *why,
+				      size_t whylen);
+
 #endif

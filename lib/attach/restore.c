@@ -336,6 +336,15 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 	memcpy(out->host_name, target, IFNAMSIZ);
 	out->ifindex = l.ifindex;
 	ret = attach_restore_host(host, l.ifindex, target, snap, fp, err);
+	if (res->ethtool_old.n_features || res->ethtool_old.n_private_flags) {
+		char why[256];
+		int r2 = attach_ethtool_restore(NULL, l.ifindex, &res->ethtool_old, why,
+						sizeof(why));
+
+		if (r2 < 0 && ret == 0)
+			ret = attach_err_set(err, "ethtool", r2, why,
+					     "restore ethtool settings of %s", target);
+	}
 out:
 	if (host_ns >= 0)
 		close(host_ns);

@@ -204,6 +204,7 @@ enum fkind {
 	F_IP, /* uint8_t[16] in the family at offset aux; present when has_off says so */
 	F_IPF, /* uint8_t[16] with its own family u8 at aux; absent when that is 0 */
 	F_HEX, /* uint8_t[aux2] with its length u8 at aux */
+	F_PSTR, /* const char * (decoded into the arena) */
 };
 
 struct fdesc {
@@ -297,6 +298,11 @@ static const struct fdesc neigh_fd[] = {
 	FD(struct nl_neigh, flags, "flags", F_U8),
 	FD_IP(struct nl_neigh, dst, "dst", family, 0),
 	FD_HEX(struct nl_neigh, lladdr, "lladdr", lladdr_len),
+};
+
+static const struct fdesc flag_fd[] = {
+	FD(struct nl_ethtool_flag, name, "name", F_PSTR),
+	FD(struct nl_ethtool_flag, on, "on", F_BOOL),
 };
 
 static const struct fdesc snap_fd[] = {
@@ -394,6 +400,9 @@ static struct json *fd_encode(const void *st, const struct fdesc *fd, size_t nfd
 		case F_STR:
 			ret = json_obj_add_str(o, f->key, p);
 			break;
+		case F_PSTR:
+			ret = json_obj_add_str(o, f->key, *(const char *const *)p);
+			break;
 		case F_IP:
 		case F_IPF:
 			fam = *(const uint8_t *)(b + f->aux);
@@ -448,7 +457,7 @@ static int ip_parse(const char *s, uint8_t *fam, uint8_t out[16])
 
 /* Decode @v into @st (zeroed by the caller): every key must be known. Family fields come first. */
 static int fd_decode(const struct json *v, void *st, const struct fdesc *fd, size_t nfd,
-		     const char *path, struct json_err *err)
+		     const char *path, struct arena *a, struct json_err *err)
 {
 	uint8_t *b = st;
 
@@ -501,6 +510,13 @@ static int fd_decode(const struct json *v, void *st, const struct fdesc *fd, siz
 					return bad(err, path, f->key, "expected string");
 				if (str_copy(p, f->aux, sv) < 0)
 					return bad(err, path, f->key, "string too long");
+				break;
+			case F_PSTR:
+				if (json_get_string(m, &sv) < 0)
+					return bad(err, path, f->key, "expected string");
+				*(const char **)p = arena_strdup(a, sv);
+				if (!*(const char **)p)
+					return -ENOMEM;
 				break;
 			case F_HEX:
 				if (json_get_string(m, &sv) < 0 ||
@@ -584,7 +600,7 @@ static int get_arr(const struct json *o, const char *key, struct arena *a, void 
 		int ret;
 
 		snprintf(path, sizeof(path), "%s[%zu]", key, i);
-		ret = fd_decode(e, arr + i * size, fd, nfd, path, err);
+		ret = fd_decode(e, arr + i * size, fd, nfd, path, a, err);
 		if (ret < 0)
 			return ret;
 	}
@@ -624,7 +640,7 @@ int attach_snapshot_from_json(const struct json *v, struct arena *a, struct atta
 			return -ENOMEM;
 		ret = json_obj_add(one, snap_fd[i].key, json_dup(m));
 		if (ret == 0)
-			ret = fd_decode(one, out, &snap_fd[i], 1, "", err);
+			ret = fd_decode(one, out, &snap_fd[i], 1, "", a, err);
 		json_free(one);
 		if (ret < 0)
 			return ret;
@@ -632,7 +648,7 @@ int attach_snapshot_from_json(const struct json *v, struct arena *a, struct atta
 	sc = json_get(v, "sysctl");
 	if (!sc)
 		return bad(err, "", "sysctl", "required field is missing");
-	ret = fd_decode(sc, &out->sysctl, sysctl_fd, ARRAY_SIZE(sysctl_fd), "sysctl", err);
+	ret = fd_decode(sc, &out->sysctl, sysctl_fd, ARRAY_SIZE(sysctl_fd), "sysctl", a, err);
 	if (ret < 0)
 		return ret;
 	ret = get_arr(v, "addrs", a, &p, &out->n_addrs, sizeof(*out->addrs), ATTACH_SNAP_ADDRS_MAX,
@@ -677,7 +693,12 @@ struct json *attach_result_json(const struct attach_result *r)
 		if (json_arr_add(ips, json_new_string(r->ips[i])) < 0)
 			goto out_free;
 	if (add_arr(o, "podRules", r->rules, r->n_rules, sizeof(*r->rules), rule_fd,
-		    ARRAY_SIZE(rule_fd)) < 0)
+		    ARRAY_SIZE(rule_fd)) < 0 ||
+	    add_arr(o, "ethtoolFeatures", r->ethtool_old.features, r->ethtool_old.n_features,
+		    sizeof(struct nl_ethtool_flag), flag_fd, ARRAY_SIZE(flag_fd)) < 0 ||
+	    add_arr(o, "ethtoolPrivateFlags", r->ethtool_old.private_flags,
+		    r->ethtool_old.n_private_flags, sizeof(struct nl_ethtool_flag), flag_fd,
+		    ARRAY_SIZE(flag_fd)) < 0)
 		goto out_free;
 	return o;
 out_free:
@@ -697,9 +718,10 @@ int attach_result_from_json(const struct json *v, struct arena *a, struct attach
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (json_type_of(v) != JSON_OBJECT || json_count(v) != 5)
+	if (json_type_of(v) != JSON_OBJECT || json_count(v) != 7)
 		return bad(err, "", NULL,
-			   "expected object {podName, podIfindex, mac, ips, podRules}");
+			   "expected object {podName, podIfindex, mac, ips, podRules, "
+			   "ethtoolFeatures, ethtoolPrivateFlags}");
 	if (!name || json_get_string(name, &s) < 0 || str_copy(out->pod_name, IFNAMSIZ, s) < 0)
 		return bad(err, "", "podName", "expected an interface name");
 	if (!idx || json_get_int(idx, &i64) < 0 || i64 <= 0 || i64 > INT32_MAX)
@@ -726,5 +748,17 @@ int attach_result_from_json(const struct json *v, struct arena *a, struct attach
 	if (ret < 0)
 		return ret;
 	out->rules = p;
+	ret = get_arr(v, "ethtoolFeatures", a, &p, &out->ethtool_old.n_features,
+		      sizeof(struct nl_ethtool_flag), NL_ETHTOOL_REQ_MAX, flag_fd,
+		      ARRAY_SIZE(flag_fd), err);
+	if (ret < 0)
+		return ret;
+	out->ethtool_old.features = p;
+	ret = get_arr(v, "ethtoolPrivateFlags", a, &p, &out->ethtool_old.n_private_flags,
+		      sizeof(struct nl_ethtool_flag), NL_ETHTOOL_REQ_MAX, flag_fd,
+		      ARRAY_SIZE(flag_fd), err);
+	if (ret < 0)
+		return ret;
+	out->ethtool_old.private_flags = p;
 	return 0;
 }

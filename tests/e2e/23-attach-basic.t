@@ -146,6 +146,25 @@ assert_eq "$host_mtu" "$(link_get testdummy-0 .mtu)" "Test_nhNetdev MTU restored
 assert_ne 00:11:22:33:44:55 "$(link_get testdummy-0 .address)" "Test_nhNetdev MAC restored"
 info "Test_nhNetdev ok"
 
+# ---- scenario 6: advanced config with ethtool features; detach puts the features back.
+netns_add pod6
+new_dev dummy6
+must ip link set dummy6 up
+k_before=$(ethtool -k dummy6 | sort)
+cfg6='{"interface":{"name":"dranet0","addresses":["169.254.169.14/24"],"mtu":4321,"hardwareAddr":"00:11:22:33:44:55"},
+ "ethtool":{"features":{"tcp-segmentation-offload":false,"generic-receive-offload":false,"large-receive-offload":false}}}'
+att dummy6 --netns /run/netns/pod6 --config - >/dev/null <<<"$cfg6"
+l=$(ip -n pod6 -j link show dev dranet0 | jq -c '.[0] | {mtu, address}')
+assert_json_eq '{"mtu":4321,"address":"00:11:22:33:44:55"}' "$l" "scenario 6 link"
+assert_eq "169.254.169.14/24" "$(pod_addrs pod6 dranet0)" "scenario 6 address"
+k=$(ip netns exec pod6 ethtool -k dranet0)
+for f in tcp-segmentation-offload generic-receive-offload large-receive-offload; do
+	assert_contains "$k" "$f: off" "scenario 6 $f"
+done
+att --detach dranet0 >/dev/null
+assert_eq "$k_before" "$(ethtool -k dummy6 | sort)" "scenario 6 features restored on the host"
+info "scenario 6 ok"
+
 # ---- the applet's contract: usage errors exit 2, a missing device 1, state is cleaned.
 rc=0; att >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "no interface: usage"

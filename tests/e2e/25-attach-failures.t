@@ -63,6 +63,10 @@ cfg_gw='{"interface":{"name":"eth99","addresses":["192.0.2.2/24"]},"routes":[{"d
 fails_cleanly "bad gateway" "route: add route 198.51.100.0/24 via 203.0.113.1" att nic0 --netns /run/netns/pod --config - <<<"$cfg_gw"
 fails_cleanly "duplicate address" "addr: add address 192.0.2.2/24" att nic0 --netns /run/netns/pod --config - \
 	<<<'{"interface":{"addresses":["192.0.2.2/24","192.0.2.2/24"]}}'
+k_before=$(ethtool -k nic0 | sort)
+fails_cleanly "feature that cannot change" "ethtool: " att nic0 --netns /run/netns/pod --config - \
+	<<<'{"interface":{"name":"eth99"},"ethtool":{"features":{"tcp-segmentation-offload":false,"large-receive-offload":true}}}'
+assert_eq "$k_before" "$(ethtool -k nic0 | sort)" "features after a failed ethtool step"
 must ip -n pod link add eth99 type veth peer name eth99-p
 fails_cleanly "name taken in the pod (field report 38)" "move: move nic0 into /run/netns/pod as eth99" \
 	att nic0 --netns /run/netns/pod --config - <<<'{"interface":{"name":"eth99"}}'
