@@ -165,6 +165,33 @@ att --detach dranet0 >/dev/null
 assert_eq "$k_before" "$(ethtool -k dummy6 | sort)" "scenario 6 features restored on the host"
 info "scenario 6 ok"
 
+# ---- scenario 7: Big TCP sizes and ethtool features.
+netns_add pod7
+new_dev dummy7
+must ip link set dummy7 up
+cfg7='{"interface":{"name":"dranet1","addresses":["192.168.200.1/24"],"mtu":8896,
+ "gsoMaxSize":65536,"groMaxSize":65536,"gsoIPv4MaxSize":65536,"groIPv4MaxSize":65536},
+ "ethtool":{"features":{"tcp-segmentation-offload":true,"generic-receive-offload":true,"large-receive-offload":false}}}'
+att dummy7 --netns /run/netns/pod7 --config - >/dev/null <<<"$cfg7"
+l=$(ip -n pod7 -d -j link show dev dranet1 | jq -c '.[0] | {mtu, gso_max_size, gro_max_size}')
+assert_json_eq '{"mtu":8896,"gso_max_size":65536,"gro_max_size":65536}' "$l" "scenario 7 link"
+v4=$(/usr/bin/python3 tests/e2e/linkattr.py pod7 dranet1 | jq -c '{gso_v4, gro_v4}')
+assert_json_eq '{"gso_v4":65536,"gro_v4":65536}' "$v4" "scenario 7 IPv4 sizes"
+k=$(ip netns exec pod7 ethtool -k dranet1)
+assert_contains "$k" "tcp-segmentation-offload: on" "scenario 7 tso"
+assert_contains "$k" "generic-receive-offload: on" "scenario 7 gro"
+assert_contains "$k" "large-receive-offload: off" "scenario 7 lro"
+info "scenario 7 ok"
+
+# ---- field report 8: the pod disables IPv6 by default; our interface gets it back.
+netns_add pod8
+ip netns exec pod8 sh -c 'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6'
+new_dev dummyv6
+att dummyv6 --netns /run/netns/pod8 --config - >/dev/null <<<'{"interface":{"addresses":["fd00:8::8/64"]}}'
+assert_eq 0 "$(ip netns exec pod8 cat /proc/sys/net/ipv6/conf/dummyv6/disable_ipv6)" "disable_ipv6 on the interface"
+assert_eq "fd00:8::8/64" "$(pod_addrs pod8 dummyv6)" "IPv6 address in a pod that disables IPv6"
+info "field report 8 ok"
+
 # ---- the applet's contract: usage errors exit 2, a missing device 1, state is cleaned.
 rc=0; att >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "no interface: usage"

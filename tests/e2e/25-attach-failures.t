@@ -154,6 +154,23 @@ assert_eq true "$(jq -r .gone <<<"$out")" "veth gone with its netns"
 [ ! -e "$ST/l2only.json" ] || fail "state of a gone device left"
 info "netns gone ok"
 
+# ---- the netns deleted mid-way: our open fds keep it alive until the attach is
+# done; when the last one goes, the kernel destroys the veth; detach: "gone".
+netns_add podx
+must ip link add midway type veth peer name midway-p
+defer ip link del midway-p
+DRANET_FAULT=attach.addr.before:pause fatt midway --netns /run/netns/podx >"$E2E_TMP/midway.out" 2>&1 &
+apid=$!
+sleep 0.3
+must ip netns del podx
+rc=0; wait "$apid" || rc=$?
+assert_eq 0 "$rc" "attach into a netns deleted mid-way ($(cat "$E2E_TMP/midway.out"))"
+for i in $(seq 20); do ip link show dev midway-p >/dev/null 2>&1 || break; sleep 0.1; done
+must_fail ip link show dev midway-p
+out=$(att --detach midway)
+assert_eq true "$(jq -r .gone <<<"$out")" "deleted mid-way: gone"
+info "netns deleted mid-way ok"
+
 # ---- the uplink (default route) is refused unless --force.
 must ip link add up0 type veth peer name up0-p
 defer ip link del up0-p

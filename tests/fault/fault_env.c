@@ -3,7 +3,8 @@
  * Fault points, test flavour (linked only into build/tests/dranet-fault and
  * unit tests that want it): DRANET_FAULT="POINT:error[,POINT:crash...]".
  * error: attach_fault() returns -EIO there; crash: _exit(137) at once (what
- * kill -9 leaves behind: no cleanup, no undo). POINT "*" matches every point
+ * kill -9 leaves behind: no cleanup, no undo); pause: sleep 1 s and go on (a
+ * test changes the world meanwhile). POINT "*" matches every point
  * (with :error, the first one met). Each hit is logged on stderr.
  */
 #include "attach/attach.h"
@@ -34,6 +35,11 @@ int attach_fault(const char *point)
 			if (alen == 5 && !memcmp(act, "crash", 5)) {
 				fprintf(stderr, "fault point %s: crash\n", point);
 				_exit(137);
+			}
+			if (alen == 5 && !memcmp(act, "pause", 5)) {
+				fprintf(stderr, "fault point %s: pause\n", point);
+				sleep(1);
+				return 0;
 			}
 			if (alen == 5 && !memcmp(act, "error", 5)) {
 				fprintf(stderr, "fault point %s: error\n", point);
