@@ -41,6 +41,12 @@ PACKAGES=(
 	valgrind             # callgrind instruction counts (bench)
 	jq git file          # tests/ci.sh, e2e asserts, `file` says statically linked
 )
+# From bookworm-backports, one package each ("pkg/bookworm-backports": never -t, which
+# also upgraded linux-libc-dev and linux-perf to 6.12 and would hide the 6.1 headers
+# that lib/nl/kcompat.h is written against).
+BPO_PACKAGES=(
+	bpftool              # 7.5: `bpftool net attach tcx_ingress` (Debian 12's 7.1 cannot), e2e 21
+)
 
 # ------------------------------------------------------------ apt sources
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
@@ -63,6 +69,8 @@ fi
 installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 missing=()
 for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
+from_bpo() { installed "$1" && dpkg-query -W -f='${Version}' "$1" | grep -q '~bpo'; }
+for p in "${BPO_PACKAGES[@]}"; do from_bpo "$p" || missing+=("$p/${codename}-backports"); done
 # Node.js + npm: keep whatever node is there (it may be a newer one than Debian's).
 if ! command -v node >/dev/null; then
 	missing+=(nodejs npm)
@@ -87,7 +95,7 @@ if [ "${#missing[@]}" -gt 0 ] || [ "$sources_changed" = 1 ]; then
 else
 	say "all ${#PACKAGES[@]} Debian packages present, node $(node --version), npm $(npm --version)"
 fi
-for c in musl-gcc clang clang-format protoc-c node npm unshare ip jq file /usr/bin/python3; do
+for c in musl-gcc clang clang-format protoc-c node npm unshare ip jq file bpftool /usr/bin/python3; do
 	command -v "$c" >/dev/null || die "$c still missing after apt-get install"
 done
 

@@ -244,6 +244,17 @@ MUST_CHECK int inv_exclusions(const struct nl_link *const *links, size_t n,
 
 /* ------------------------------------------------------ scan: scan.c */
 
+/*
+ * What is attached to one link (nl_ebpf_list boiled down): the names of
+ * its BPF tc filters on clsact ingress/egress and of its TCX programs.
+ */
+struct inv_ebpf {
+	const char **tc, **tcx; /* in an arena; unnamed ones are counted, not listed */
+	size_t n_tc, n_tcx;
+	bool found; /* at least one filter or program, named or not */
+	int err; /* the read failed (-errno): nothing known, dra.net/ebpf false */
+};
+
 /* The netlink state a scan is built from (what inv_scan_all dumps). */
 struct inv_nl_state {
 	const struct nl_link *links;
@@ -254,6 +265,8 @@ struct inv_nl_state {
 	size_t n_routes;
 	const struct nl_rule *rules;
 	size_t n_rules;
+	/* Per link, same index as @links; NULL: not read (fixtures), no eBPF keys at all. */
+	const struct inv_ebpf *ebpf;
 };
 
 /*

@@ -15,6 +15,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -36,6 +37,9 @@
 #define K_TYPE "dra.net/type"
 #define K_IPV4 "dra.net/ipv4"
 #define K_IPV6 "dra.net/ipv6"
+#define K_TC_FILTERS "dra.net/tcFilterNames"
+#define K_TCX_PROGS "dra.net/tcxProgramNames"
+#define K_EBPF "dra.net/ebpf"
 #define K_SRIOV "dra.net/sriov"
 #define K_SRIOV_VFS "dra.net/sriovVfs"
 #define K_IS_VF "dra.net/isSriovVf"
@@ -67,6 +71,9 @@ struct link_rec {
 	bool prepared;
 	const char *name, *mac, *encap, *alias;
 	const char *ip_join[2];
+	bool has_ebpf; /* eb was read (always, but in fixture scans) */
+	struct inv_ebpf eb;
+	const char *tc_join, *tcx_join;
 };
 
 struct inv_scan_ctx {
@@ -94,6 +101,9 @@ struct inv_scan_ctx {
 	size_t lp_cap, reason_cap, lpci_cap, unsorted_cap, order_cap;
 	size_t n_sys_missing; /* links without /sys/class/net/<if> */
 	const char *sys_missing_first;
+	size_t n_ebpf_err; /* links whose eBPF read failed */
+	const char *ebpf_err_first;
+	int ebpf_err;
 };
 
 struct inv {
@@ -101,6 +111,7 @@ struct inv {
 	struct nl_sock *nl;
 	struct inv_pcidb *db;
 	bool move_ib;
+	int netns_fd; /* the namespace of o->netns_path, -1: ours (bpf(2) needs it current) */
 };
 
 /* ------------------------------------------------------------- records */
@@ -319,6 +330,29 @@ static struct link_rec *link_rec_new(struct inv_scan_ctx *c, struct arena *a,
 	return lr;
 }
 
+/* Attach a link's eBPF read to its record; failures are summed into one warning. */
+static void link_set_ebpf(struct inv_scan_ctx *c, struct arena *a, struct link_rec *lr,
+			  const struct inv_ebpf *eb)
+{
+	lr->has_ebpf = true;
+	lr->eb = *eb;
+	if (eb->err < 0 && !c->n_ebpf_err++) {
+		c->ebpf_err_first = arena_strdup(a, lr->l.name);
+		c->ebpf_err = eb->err;
+	}
+}
+
+static void warn_ebpf(struct inv_scan_ctx *c)
+{
+	if (c->n_ebpf_err)
+		inv_warnf(&c->warn,
+			  "ebpf: tc filters / TCX programs of %s and %zu more links unread: %s "
+			  "(dra.net/ebpf false)",
+			  c->ebpf_err_first ? c->ebpf_err_first : "?", c->n_ebpf_err - 1,
+			  strerror(-c->ebpf_err));
+	c->n_ebpf_err = 0;
+}
+
 static void warn_sys_missing(struct inv_scan_ctx *c)
 {
 	if (c->n_sys_missing)
@@ -364,9 +398,12 @@ static int collect_links(struct inv_scan_ctx *c, struct arena *a, const struct i
 		ret = link_load_pci(c, a, lr);
 		if (ret < 0)
 			return ret;
+		if (nl->ebpf)
+			link_set_ebpf(c, a, lr, &nl->ebpf[i]);
 		c->links[c->n_links++] = lr;
 	}
 	warn_sys_missing(c);
+	warn_ebpf(c);
 	qsort(c->links, c->n_links, sizeof(*c->links), cmp_link_rec);
 	for (size_t i = 0; i < nl->n_addrs; i++) {
 		struct link_rec *lr = link_find(c, nl->addrs[i].ifindex);
@@ -456,24 +493,58 @@ static const char *format_mac(struct arena *a, const uint8_t *p, size_t n)
 	return s;
 }
 
-/* upstream v1.4's ipv4/ipv6 value, through inv_attr_set_list's rule. */
-static int join_ips(struct inv_scan_ctx *c, struct arena *a, struct link_rec *lr, int f)
+static int cmp_cstr(const void *x, const void *y)
 {
-	const char *key = f ? K_IPV6 : K_IPV4;
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* How many different strings @items holds (n when the arena is full: no warning lost). */
+static size_t count_distinct(struct arena *a, const char **items, size_t n)
+{
+	const char **v = arena_calloc(a, n, sizeof(*v));
+	size_t d = 0;
+
+	if (!v)
+		return n;
+	memcpy(v, items, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_cstr);
+	for (size_t i = 0; i < n; i++)
+		d += i == 0 || strcmp(v[i], v[i - 1]) != 0;
+	return d;
+}
+
+/*
+ * A comma-joined list value (upstream v1.4's ipv4/ipv6, tcFilterNames,
+ * tcxProgramNames) through inv_attr_set_list's rule: sorted, unique, cut at
+ * a comma within INV_STRING_MAX. *out stays NULL when nothing fits.
+ */
+static int join_list(struct inv_scan_ctx *c, struct arena *a, const struct link_rec *lr,
+		     const char *key, const char **items, size_t n, const char **out)
+{
 	struct inv_device tmp = { 0 };
 	int kept;
 
-	if (!lr->n_ip[f])
+	*out = NULL;
+	if (!n)
 		return 0;
-	kept = inv_attr_set_list(&tmp, a, key, lr->ip[f], lr->n_ip[f]);
+	kept = inv_attr_set_list(&tmp, a, key, items, n);
 	if (kept < 0)
 		return kept;
 	if (kept > 0)
-		lr->ip_join[f] = tmp.attr[0].s;
-	if ((size_t)kept < lr->n_ip[f])
-		inv_warnf(&c->warn, "%s: %s keeps %d of %zu addresses (%d-byte limit)", lr->l.name,
-			  key, kept, lr->n_ip[f], INV_STRING_MAX);
+		*out = tmp.attr[0].s;
+	if ((size_t)kept < n) {
+		size_t distinct = count_distinct(a, items, n);
+
+		if ((size_t)kept < distinct)
+			inv_warnf(&c->warn, "%s: %s keeps %d of %zu values (%d-byte limit)",
+				  lr->l.name, key, kept, distinct, INV_STRING_MAX);
+	}
 	return 0;
+}
+
+static int join_ips(struct inv_scan_ctx *c, struct arena *a, struct link_rec *lr, int f)
+{
+	return join_list(c, a, lr, f ? K_IPV6 : K_IPV4, lr->ip[f], lr->n_ip[f], &lr->ip_join[f]);
 }
 
 /* The values of a link's attributes, made once per record (after its addresses). */
@@ -497,6 +568,10 @@ static int link_prepare(struct inv_scan_ctx *c, struct arena *a, struct link_rec
 		ret = join_ips(c, a, lr, 0);
 	if (!ret)
 		ret = join_ips(c, a, lr, 1);
+	if (!ret)
+		ret = join_list(c, a, lr, K_TC_FILTERS, lr->eb.tc, lr->eb.n_tc, &lr->tc_join);
+	if (!ret)
+		ret = join_list(c, a, lr, K_TCX_PROGS, lr->eb.tcx, lr->eb.n_tcx, &lr->tcx_join);
 	lr->prepared = ret == 0;
 	return ret;
 }
@@ -582,6 +657,12 @@ static int set_link_attrs(struct inv_device *d, const struct link_rec *lr)
 		ret = inv_attr_set_str(d, K_IPV4, lr->ip_join[0]);
 	if (!ret && lr->ip_join[1])
 		ret = inv_attr_set_str(d, K_IPV6, lr->ip_join[1]);
+	if (!ret && lr->tc_join)
+		ret = inv_attr_set_str(d, K_TC_FILTERS, lr->tc_join);
+	if (!ret && lr->tcx_join)
+		ret = inv_attr_set_str(d, K_TCX_PROGS, lr->tcx_join);
+	if (!ret && lr->has_ebpf)
+		ret = inv_attr_set_bool(d, K_EBPF, lr->eb.found);
 	if (!ret && lr->sys.resolved) {
 		bool sriov = lr->sys.sriov_totalvfs > 0;
 
@@ -958,6 +1039,68 @@ static int read_default_routes(struct nl_sock *s, struct arena *a, struct nl_rou
 	return 0;
 }
 
+/* ------------------------------------------------------------------ eBPF */
+
+/* One link's BPF tc filters and TCX programs; a failed read is eb->err, only -ENOMEM returns. */
+static int read_link_ebpf(struct inv *inv, struct arena *a, int ifindex, struct inv_ebpf *eb)
+{
+	struct nl_ebpf e;
+	int ret;
+
+	memset(eb, 0, sizeof(*eb));
+	ret = nl_ebpf_list(inv->nl, ifindex, a, &e);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret == -ENODEV)
+		return 0; /* gone since the link dump: its event follows */
+	if (ret < 0) {
+		eb->err = ret;
+		return 0;
+	}
+	eb->found = e.n_tc || e.n_tcx;
+	eb->tc = arena_calloc(a, e.n_tc + 1, sizeof(*eb->tc));
+	eb->tcx = arena_calloc(a, e.n_tcx + 1, sizeof(*eb->tcx));
+	if (!eb->tc || !eb->tcx)
+		return -ENOMEM;
+	for (size_t i = 0; i < e.n_tc; i++)
+		if (e.tc[i].bpf_name[0] &&
+		    !(eb->tc[eb->n_tc++] = arena_strdup(a, e.tc[i].bpf_name)))
+			return -ENOMEM;
+	for (size_t i = 0; i < e.n_tcx; i++)
+		if (e.tcx[i].name[0] && !(eb->tcx[eb->n_tcx++] = arena_strdup(a, e.tcx[i].name)))
+			return -ENOMEM;
+	return 0;
+}
+
+/*
+ * bpf(2) finds ifindexes in the thread's current namespace: enter the
+ * discovered one for the reads (nl_open's way) and always come back.
+ */
+static int read_ebpf(struct inv *inv, struct arena *a, const int *ifindex, size_t n,
+		     struct inv_ebpf *out)
+{
+	int orig = -1, ret = 0;
+
+	if (inv->netns_fd >= 0) {
+		orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (orig < 0)
+			return -errno;
+		if (setns(inv->netns_fd, CLONE_NEWNET) < 0) {
+			ret = -errno;
+			close(orig);
+			return ret;
+		}
+	}
+	for (size_t i = 0; !ret && i < n; i++)
+		ret = read_link_ebpf(inv, a, ifindex[i], &out[i]);
+	if (orig >= 0) {
+		if (setns(orig, CLONE_NEWNET) < 0)
+			ret = -errno;
+		close(orig);
+	}
+	return ret;
+}
+
 /* ---------------------------------------------------------------- public */
 
 int inv_new(const struct inv_opts *o, struct inv **out)
@@ -973,6 +1116,7 @@ int inv_new(const struct inv_opts *o, struct inv **out)
 	if (!inv)
 		return -ENOMEM;
 	inv->sysfd = -1;
+	inv->netns_fd = -1;
 	inv->move_ib = o->move_ib_interfaces;
 	inv->sysfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (inv->sysfd < 0) {
@@ -982,6 +1126,13 @@ int inv_new(const struct inv_opts *o, struct inv **out)
 	ret = nl_open(NETLINK_ROUTE, o->netns_path, &inv->nl);
 	if (ret < 0)
 		goto err;
+	if (o->netns_path) {
+		inv->netns_fd = open(o->netns_path, O_RDONLY | O_CLOEXEC);
+		if (inv->netns_fd < 0) {
+			ret = -errno;
+			goto err;
+		}
+	}
 	ret = inv_pcidb_open(root, o->pcidb_path, &inv->db);
 	if (ret < 0)
 		goto err;
@@ -998,6 +1149,8 @@ void inv_free(struct inv *inv)
 		return;
 	if (inv->sysfd >= 0)
 		close(inv->sysfd);
+	if (inv->netns_fd >= 0)
+		close(inv->netns_fd);
 	nl_close(inv->nl);
 	inv_pcidb_free(inv->db);
 	free(inv);
@@ -1011,11 +1164,22 @@ int inv_scan_all(struct inv *inv, struct arena *a, struct inv_scan *out)
 	struct nl_addr *addrs;
 	struct nl_route *routes;
 	struct nl_rule *rules;
-	int ret;
+	struct inv_ebpf *ebpf;
+	int *idx, ret;
 
 	ret = nl_link_dump(inv->nl, a, &links, &nl.n_links);
 	if (ret < 0)
 		return ret;
+	ebpf = arena_calloc(a, nl.n_links + 1, sizeof(*ebpf));
+	idx = arena_calloc(a, nl.n_links + 1, sizeof(*idx));
+	if (!ebpf || !idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < nl.n_links; i++)
+		idx[i] = links[i].ifindex;
+	ret = read_ebpf(inv, a, idx, nl.n_links, ebpf);
+	if (ret < 0)
+		return ret;
+	nl.ebpf = ebpf;
 	ret = nl_addr_dump(inv->nl, AF_UNSPEC, a, &addrs, &nl.n_addrs);
 	if (!ret)
 		ret = read_default_routes(inv->nl, a, &routes, &nl.n_routes);
@@ -1036,6 +1200,7 @@ static int update_link(struct inv *inv, struct inv_scan_ctx *c, struct arena *a,
 	long pos = link_lower_bound(c, ifindex);
 	bool present = (size_t)pos < c->n_links && c->links[pos]->l.ifindex == ifindex;
 	struct link_rec *lr;
+	struct inv_ebpf eb;
 	struct nl_link l;
 	int ret = nl_link_get(inv->nl, ifindex, &l);
 
@@ -1053,6 +1218,11 @@ static int update_link(struct inv *inv, struct inv_scan_ctx *c, struct arena *a,
 	if (!lr)
 		return -ENOMEM;
 	warn_sys_missing(c);
+	ret = read_ebpf(inv, a, &ifindex, 1, &eb);
+	if (ret < 0)
+		return ret;
+	link_set_ebpf(c, a, lr, &eb);
+	warn_ebpf(c);
 	ret = read_link_addrs(inv->nl, lr, a);
 	if (!ret)
 		ret = link_load_pci(c, a, lr);

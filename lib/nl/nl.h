@@ -397,5 +397,110 @@ MUST_CHECK int nl_ethtool_privflags_get(struct nl_ethtool *e, const struct nl_et
 MUST_CHECK int nl_ethtool_privflags_set(struct nl_ethtool *e, const struct nl_ethtool_dev *dev,
 					const struct nl_ethtool_flag *req, size_t n,
 					struct arena *a, char *why, size_t why_len);
+/* ------------------------------------------------- tc filters and TCX (bpf) */
+
+/*
+ * tc filters on the clsact qdisc (lib/nl/tc.c, RTM_GETTFILTER/DELTFILTER;
+ * include/uapi/linux/{rtnetlink,pkt_sched,pkt_cls}.h) and programs attached
+ * through TCX (lib/nl/bpf.c, bpf(2) BPF_PROG_QUERY, Linux 6.6). Upstream's
+ * dra.net/tcFilterNames, tcxProgramNames and ebpf come from these, and the
+ * disableEbpfPrograms detach (upstream.md §6.6).
+ */
+
+/* TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS / TC_H_MIN_EGRESS): "tc filter ... ingress/egress". */
+#define NL_TC_PARENT_INGRESS 0xfffffff2u
+#define NL_TC_PARENT_EGRESS 0xfffffff3u
+#define NL_TC_BPF_NAME_MAX 256 /* TCA_BPF_NAME ("dummy_bpf.o:[classifier]") */
+
+struct nl_tc_filter {
+	int ifindex;
+	uint32_t parent; /* tcm_parent */
+	uint32_t handle; /* tcm_handle */
+	uint16_t prio; /* TC_H_MAJ(tcm_info) >> 16 */
+	uint16_t protocol; /* TC_H_MIN(tcm_info): ETH_P_* in network byte order, as tc sends it */
+	uint32_t chain; /* TCA_CHAIN, 0 when absent */
+	char kind[NL_KIND_MAX]; /* TCA_KIND: "bpf", "u32", "flower", ... */
+	/* kind "bpf" (TCA_OPTIONS): */
+	char bpf_name[NL_TC_BPF_NAME_MAX]; /* TCA_BPF_NAME, "" when absent */
+	uint32_t bpf_id; /* TCA_BPF_ID: the program's ID, 0 when absent */
+	uint32_t bpf_flags; /* TCA_BPF_FLAGS: TCA_BPF_FLAG_ACT_DIRECT (direct-action) */
+	bool has_options; /* the kernel sent TCA_OPTIONS (every filter but a chain template) */
+};
+
+/*
+ * Decode one RTM_NEWTFILTER (or DELTFILTER) message. 0, -EBADMSG, or
+ * -ENOENT for a message of another type. A chain's template, or the
+ * placeholder the kernel sends for a chain without filters, has no
+ * TCA_OPTIONS (has_options false).
+ */
+MUST_CHECK int nl_tc_filter_decode(const struct nlmsghdr *nlh, struct nl_tc_filter *out);
+/*
+ * The filters of @ifindex under @parent (NL_TC_PARENT_INGRESS / _EGRESS), of
+ * every chain, on @s (whose namespace names @ifindex), in @a; the kernel's
+ * per-chain placeholder entries (no TCA_OPTIONS) are left out. A link
+ * without a clsact qdisc has none: 0 with *n = 0 (the kernel ends such a
+ * dump empty, no error), and so does an @ifindex that does not exist.
+ * 0, -ENOMEM, -EBADMSG, or a kernel -errno.
+ */
+MUST_CHECK int nl_tc_filter_dump(struct nl_sock *s, int ifindex, uint32_t parent, struct arena *a,
+				 struct nl_tc_filter **out, size_t *n);
+/* Delete the one filter @f names (ifindex, parent, chain, prio, protocol, handle, kind). */
+MUST_CHECK int nl_tc_filter_del(struct nl_sock *s, const struct nl_tc_filter *f);
+
+#define NL_BPF_OBJ_NAME_MAX 16 /* BPF_OBJ_NAME_LEN, NUL included */
+#define NL_TCX_PROGS_MAX 64 /* BPF_MPROG_MAX: programs per TCX hook */
+
+struct nl_tcx_prog {
+	uint32_t prog_id;
+	uint32_t link_id; /* the bpf_link attaching it, 0 when attached without one */
+	char name[NL_BPF_OBJ_NAME_MAX]; /* bpf_prog_info.name ("handle_ingress"), may be "" */
+};
+
+/*
+ * The programs attached through TCX to @ifindex (@egress: BPF_TCX_EGRESS,
+ * else BPF_TCX_INGRESS), in attach order, at most NL_TCX_PROGS_MAX in
+ * @out. bpf(2) resolves @ifindex in the calling thread's CURRENT network
+ * namespace: to look into another one, setns(2) into it first (the attach
+ * engine does, in the pod's namespace). A kernel without TCX (before 6.6:
+ * EINVAL) gives 0 with *n = 0 and *supported false. A program that goes
+ * away between the query and its name lookup is left out. 0, -ENODEV
+ * (no such ifindex), -EPERM (no CAP_BPF/CAP_NET_ADMIN) or another -errno.
+ */
+MUST_CHECK int nl_tcx_query(int ifindex, bool egress, struct nl_tcx_prog *out, size_t *n,
+			    bool *supported);
+/*
+ * Detach one program nl_tcx_query returned, in the current namespace: one
+ * attached by a bpf_link through BPF_LINK_DETACH on that link (pinned or
+ * not; the link object stays, defunct, until its last reference goes), one
+ * attached without a link through BPF_PROG_DETACH with its fd. -ENOENT when
+ * it is already gone.
+ */
+MUST_CHECK int nl_tcx_detach(int ifindex, bool egress, const struct nl_tcx_prog *p);
+
+/* What is attached to one link: BPF tc filters on clsact ingress/egress and TCX programs. */
+struct nl_ebpf {
+	struct nl_tc_filter *tc; /* kind "bpf" only, ingress then egress, in @a */
+	size_t n_tc;
+	struct nl_tcx_prog tcx[2 * NL_TCX_PROGS_MAX]; /* ingress then egress */
+	size_t n_tcx, n_tcx_ingress; /* tcx[0..n_tcx_ingress) are ingress */
+	bool tcx_supported;
+};
+
+/*
+ * List both (tc through @s, TCX through bpf(2) in the current namespace:
+ * @s must be a socket of that same namespace). 0 or -errno; -ENODEV when
+ * @ifindex does not exist (on a kernel with TCX; without, an empty list).
+ */
+MUST_CHECK int nl_ebpf_list(struct nl_sock *s, int ifindex, struct arena *a, struct nl_ebpf *out);
+/*
+ * upstream's disableEbpfPrograms, run in the namespace that holds @ifindex:
+ * delete every BPF tc filter on clsact ingress and egress and detach every
+ * TCX program (moving a link into another namespace already drops its
+ * clsact qdisc and filters; TCX programs stay). Goes on past a failure and
+ * returns the first -errno, or 0;
+ * *@n_tc and *@n_tcx (may be NULL) count what was removed. A kernel without
+ * TCX has nothing to detach there.
+ */
+MUST_CHECK int nl_ebpf_detach_all(struct nl_sock *s, int ifindex, unsigned *n_tc, unsigned *n_tcx);
 
 #endif

@@ -94,7 +94,8 @@ for d in out:
     else:
         check(ifn["string"] in ours, "%s is a link of this namespace" % d["name"])
 known = {"ifName", "mac", "mtu", "encapsulation", "alias", "state", "type", "ipv4",
-         "ipv6", "sriov", "sriovVfs", "virtual", "rdma", "isSriovVf", "rdmaDevice"}
+         "ipv6", "sriov", "sriovVfs", "virtual", "rdma", "isSriovVf", "rdmaDevice",
+         "ebpf", "tcFilterNames", "tcxProgramNames"}
 for l in links:
     name = l["ifname"]
     if "LOOPBACK" in l["flags"]:
@@ -131,6 +132,9 @@ for l in links:
     virt = os.path.realpath("/sys/class/net/" + name).startswith("/sys/devices/virtual")
     check(val("virtual") is virt and typ("virtual") == "bool", "%s virtual" % name)
     check(val("rdma") is False, "%s rdma false" % name)
+    # nothing BPF is attached here (21-ebpf.t attaches some): ebpf on every netdev, false
+    check(val("ebpf") is False and typ("ebpf") == "bool", "%s ebpf false" % name)
+    check(val("tcFilterNames") is None and val("tcxProgramNames") is None, "%s no BPF names" % name)
     check(val("sriov") in (None, False), "%s sriov not true" % name)
     ai = next(x for x in addrs if x["ifname"] == name)
     for fam, key in (("inet", "ipv4"), ("inet6", "ipv6")):

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/fib_rules.h>
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
@@ -21,8 +22,10 @@
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "nl/kcompat.h"
 #include "t.h"
 
 #define FIXTURE "tests/data/sysfs/node1"
@@ -1114,6 +1117,112 @@ static void test_live(void)
 	arena_free(b);
 }
 
+/* Load "r0 = 0; exit" as a classifier named @name and attach it to TCX ingress of @ifindex. */
+static int tcx_attach(int ifindex, const char *name)
+{
+	static const struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	long fd, ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_SCHED_CLS;
+	attr.insns = (uint64_t)(uintptr_t)insns;
+	attr.insn_cnt = 2;
+	attr.license = (uint64_t)(uintptr_t) "GPL";
+	snprintf(attr.prog_name, sizeof(attr.prog_name), "%s", name);
+	fd = syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (fd < 0)
+		return -errno;
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = (uint32_t)ifindex;
+	attr.attach_bpf_fd = (uint32_t)fd;
+	attr.attach_type = NL_BPF_TCX_INGRESS;
+	ret = syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof(attr));
+	ret = ret < 0 ? -errno : 0;
+	close((int)fd);
+	return (int)ret;
+}
+
+/*
+ * eBPF attributes: an unnamed (classic BPF) tc filter makes dra.net/ebpf true
+ * without a name; a link re-read alone equals a full scan; and with
+ * netns_path the TCX query runs inside that namespace (its ifindexes are
+ * not ours). tests/e2e/21-ebpf.t checks names against tc and bpftool.
+ */
+static void test_live_ebpf(void)
+{
+	struct inv_opts o = { .move_ib_interfaces = true };
+	struct arena *a = NULL, *b = NULL;
+	struct inv *inv = NULL;
+	struct inv_scan s;
+	const struct inv_device *d;
+	struct nl_tcx_prog progs[NL_TCX_PROGS_MAX];
+	size_t n;
+	bool tcx = false;
+	int orig, ns, ifx;
+
+	if (geteuid() != 0) {
+		printf("  test_live_ebpf: skipped (needs root)\n");
+		return;
+	}
+	REQUIRE(enter_netns());
+	a = arena_new(ARENA_CAP_DEFAULT);
+	b = arena_new(ARENA_CAP_DEFAULT);
+	REQUIRE(a && b);
+	REQUIRE(change("ip link add vx0 type veth peer name vx1") == 0);
+	REQUIRE(inv_new(&o, &inv) == 0);
+	REQUIRE(inv_scan_all(inv, a, &s) == 0);
+	d = dev_by_ifname(&s, "vx0");
+	REQUIRE(d);
+	CHECK_EQ(attr_b(d, "dra.net/ebpf"), 0);
+	REQUIRE(change("tc qdisc add dev vx0 clsact && "
+		       "tc filter add dev vx0 ingress bpf bytecode '1,6 0 0 0'") == 0);
+	CHECK_EQ(inv_scan_link(inv, a, &s, (int)if_nametoindex("vx0")), 1);
+	d = dev_by_ifname(&s, "vx0");
+	REQUIRE(d);
+	CHECK_EQ(attr_b(d, "dra.net/ebpf"), 1);
+	CHECK(inv_attr_get(d, "dra.net/tcFilterNames") == NULL); /* cBPF: no name */
+	CHECK_EQ(attr_b(dev_by_ifname(&s, "vx1"), "dra.net/ebpf"), 0);
+	check_rescan(inv, b, &s);
+	inv_free(inv);
+	inv = NULL;
+
+	if (nl_tcx_query(1, false, progs, &n, &tcx) < 0 || !tcx) {
+		printf("  test_live_ebpf: no TCX on this kernel, netns part skipped\n");
+		goto out;
+	}
+	REQUIRE(sh("mkdir -p /run/netns && mount -t tmpfs none /run/netns && "
+		   "ip netns add scan21 && ip -n scan21 link add nx0 type veth peer name nx1 && "
+		   "ip -n scan21 link add nx2 type veth peer name nx3") == 0);
+	orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	ns = open("/run/netns/scan21", O_RDONLY | O_CLOEXEC);
+	REQUIRE(orig >= 0 && ns >= 0);
+	REQUIRE(setns(ns, CLONE_NEWNET) == 0);
+	ifx = (int)if_nametoindex("nx2");
+	CHECK(ifx > 0 && tcx_attach(ifx, "t_scan") == 0);
+	REQUIRE(setns(orig, CLONE_NEWNET) == 0);
+	close(orig);
+	close(ns);
+	o.netns_path = "/run/netns/scan21";
+	REQUIRE(inv_new(&o, &inv) == 0);
+	arena_reset(a);
+	REQUIRE(inv_scan_all(inv, a, &s) == 0);
+	d = dev_by_ifname(&s, "nx2");
+	REQUIRE(d);
+	CHECK_EQ(attr_b(d, "dra.net/ebpf"), 1);
+	CHECK_STR(attr_s(d, "dra.net/tcxProgramNames"), "t_scan");
+	CHECK_EQ(attr_b(dev_by_ifname(&s, "nx0"), "dra.net/ebpf"), 0);
+	/* and back in our namespace: vx0 is as before */
+	REQUIRE(if_nametoindex("vx0") > 0);
+out:
+	inv_free(inv);
+	arena_free(a);
+	arena_free(b);
+}
+
 static const struct t_case tests[] = {
 	T(test_parse_int),
 	T(test_parse_hex),
@@ -1131,6 +1240,7 @@ static const struct t_case tests[] = {
 	T(test_scan_fixture_empty),
 	T(test_scan_fixture_arena_caps),
 	T(test_live),
+	T(test_live_ebpf),
 };
 
 int main(void)
