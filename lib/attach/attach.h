@@ -378,11 +378,11 @@ struct attach_error {
 };
 
 /*
- * Integration point for a step implemented in another area (tc/TCX eBPF
- * detach, lib/nl bpf): gets the pod netns path and the device's pod-side
- * ifindex, returns 0 or -errno with a reason in @why. A NULL hook with a
- * config that sets disableEbpfPrograms fails the step with -EOPNOTSUPP.
- * (Ethtool features and private flags are built in: lib/attach/ethtool.c.)
+ * Overrides of steps implemented in other areas. ebpf_detach (NULL: the
+ * built-in lib/attach/ebpf.c over lib/nl's tc/TCX detach) gets the pod
+ * netns path and the device's pod-side ifindex, returns 0 or -errno with a
+ * reason in @why. @hooks itself may be NULL. (Ethtool is built in too:
+ * lib/attach/ethtool.c.)
  */
 struct attach_hooks {
 	int (*ebpf_detach)(void *ctx, const char *netns_path, int ifindex, char *why,

@@ -288,10 +288,10 @@ static int step_ebpf(struct txn *t, const struct attach_hooks *h)
 
 	if (!c || !c->interface.has_disable_ebpf || !c->interface.disable_ebpf)
 		return 0;
-	if (!h || !h->ebpf_detach)
-		return attach_err_set(t->err, "ebpf", -EOPNOTSUPP, NULL,
-				      "disableEbpfPrograms (no eBPF implementation linked)");
-	ret = h->ebpf_detach(h->ctx, t->netns_path, t->pod_ifindex, why, sizeof(why));
+	if (h && h->ebpf_detach)
+		ret = h->ebpf_detach(h->ctx, t->netns_path, t->pod_ifindex, why, sizeof(why));
+	else
+		ret = attach_ebpf_detach(t->netns_path, t->pod_ifindex, why, sizeof(why));
 	if (ret < 0)
 		return attach_err_set(t->err, "ebpf", ret, why, "detach eBPF programs of %s",
 				      t->plan->pod_name);

@@ -21,10 +21,17 @@ void attach_snapshot_link(const struct nl_link *l, struct attach_snapshot *out);
 void attach_hex_format(const uint8_t *p, size_t n, char *out, size_t cap);
 MUST_CHECK int attach_hex_parse(const char *s, uint8_t *out, size_t cap, uint8_t *len);
 /*
+ * Run @fn(@arg) with the calling thread inside the netns at @netns_path
+ * (NULL: ours, no setns) and come back: the one place the engine uses
+ * setns. Returns what @fn returns, or -errno of open/setns (@why says).
+ */
+MUST_CHECK int attach_netns_run(const char *netns_path, int (*fn)(void *arg), void *arg, char *why,
+				size_t whylen);
+/*
  * Write sysctls of interface @name inside the netns at @netns_path (NULL:
- * ours): setns there, write, setns back (the one place the engine uses
- * setns; /proc/sys/net shows the netns of the writing thread). Entries of
- * @vals that are -1 are left alone. 0 or -errno (@why: the file).
+ * ours) through attach_netns_run (/proc/sys/net shows the netns of the
+ * writing thread). Entries of @vals that are -1 are left alone. 0 or -errno
+ * (@why: the file).
  */
 MUST_CHECK int attach_sysctls_write(const char *netns_path, const char *name,
 				    const struct attach_sysctls *vals, char *why, size_t whylen);
@@ -91,6 +98,16 @@ MUST_CHECK int attach_detach_quiet(struct nl_sock *host, const char *netns_path,
 				   struct attach_error *err);
 /* The route of a plan as a kernel struct (table 0 = main). */
 void attach_route_from_cfg(const struct attach_route_cfg *c, struct nl_route *r);
+
+/* --------------------------------------------------------------- ebpf.c */
+
+/*
+ * upstream's disableEbpfPrograms: every BPF tc filter and TCX program of
+ * @ifindex in @netns_path removed (lib/nl nl_ebpf_detach_all, run inside
+ * that netns). Not undoable: a rollback cannot re-attach programs.
+ * 0 or -errno with @why.
+ */
+MUST_CHECK int attach_ebpf_detach(const char *netns_path, int ifindex, char *why, size_t whylen);
 
 /* ------------------------------------------------------------ ethtool.c */
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Per-interface sysctls in another network namespace. /proc/sys/net shows
- * the netns of the thread that opens the file, so the thread enters the
- * netns (setns), writes, and goes back: the one place the engine does so.
+ * Per-interface sysctls in another network namespace, and the one place the
+ * engine enters another netns with setns(2): /proc/sys/net shows the netns
+ * of the thread that opens the file, and bpf(2) resolves an ifindex in the
+ * caller's netns, so the thread enters the pod's, works, and goes back.
  * Documentation/networking/ip-sysctl.rst (arp_ignore, arp_announce,
  * forwarding, disable_ipv6).
  */
@@ -62,14 +63,13 @@ static int write_all(const char *name, const struct attach_sysctls *vals, char *
 	return 0;
 }
 
-int attach_sysctls_write(const char *netns_path, const char *name,
-			 const struct attach_sysctls *vals, char *why, size_t whylen)
+int attach_netns_run(const char *netns_path, int (*fn)(void *arg), void *arg, char *why,
+		     size_t whylen)
 {
 	int orig = -1, target = -1, ret;
 
-	why[0] = '\0';
 	if (!netns_path)
-		return write_all(name, vals, why, whylen);
+		return fn(arg);
 	orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (orig < 0)
 		return -errno;
@@ -84,7 +84,7 @@ int attach_sysctls_write(const char *netns_path, const char *name,
 		snprintf(why, whylen, "setns %s", netns_path);
 		goto out_close_target;
 	}
-	ret = write_all(name, vals, why, whylen);
+	ret = fn(arg);
 	/* Always go back; staying in the pod netns would be far worse than any error. */
 	if (setns(orig, CLONE_NEWNET) < 0) {
 		ret = -errno;
@@ -95,4 +95,27 @@ out_close_target:
 out_close_orig:
 	close(orig);
 	return ret;
+}
+
+struct write_arg {
+	const char *name;
+	const struct attach_sysctls *vals;
+	char *why;
+	size_t whylen;
+};
+
+static int write_cb(void *p)
+{
+	struct write_arg *w = p;
+
+	return write_all(w->name, w->vals, w->why, w->whylen);
+}
+
+int attach_sysctls_write(const char *netns_path, const char *name,
+			 const struct attach_sysctls *vals, char *why, size_t whylen)
+{
+	struct write_arg w = { name, vals, why, whylen };
+
+	why[0] = '\0';
+	return attach_netns_run(netns_path, write_cb, &w, why, whylen);
 }
