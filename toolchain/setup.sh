@@ -40,6 +40,8 @@ PACKAGES=(
 	util-linux procps    # unshare (e2e), ps/pgrep
 	valgrind             # callgrind instruction counts (bench)
 	jq git file          # tests/ci.sh, e2e asserts, `file` says statically linked
+	dnsmasq-base         # e2e 22-dhcp: the DHCP server (binary only, no service)
+	containernetworking-plugins # bench/attach.sh: the host-device CNI plugin
 )
 # From bookworm-backports, one package each ("pkg/bookworm-backports": never -t, which
 # also upgraded linux-libc-dev and linux-perf to 6.12 and would hide the 6.1 headers
@@ -95,7 +97,7 @@ if [ "${#missing[@]}" -gt 0 ] || [ "$sources_changed" = 1 ]; then
 else
 	say "all ${#PACKAGES[@]} Debian packages present, node $(node --version), npm $(npm --version)"
 fi
-for c in musl-gcc clang clang-format protoc-c node npm unshare ip jq file bpftool /usr/bin/python3; do
+for c in musl-gcc clang clang-format protoc-c node npm unshare ip jq file bpftool dnsmasq /usr/bin/python3; do
 	command -v "$c" >/dev/null || die "$c still missing after apt-get install"
 done
 

@@ -440,4 +440,249 @@ MUST_CHECK int attach_fault(const char *point);
 
 /* ----------------------------------------------------------- DHCPv4 (dhcp.c) */
 
+/*
+ * DHCPv4 client (RFC 2131, options RFC 2132, classless routes RFC 3442):
+ * a pure message codec (dhcp_msg.c) and a non-blocking state machine that
+ * an event loop drives (dhcp.c). Upstream runs one blocking exchange in the
+ * host netns and never renews or releases (weakness 23); this client takes
+ * the lease in the host netns, renews it from the pod's netns after the
+ * device moved (a new socket there, unicast to the server) and releases it.
+ */
+#define ATTACH_DHCP_ROUTES_MAX 64 /* option 121: 51 fit in 255 bytes; RFC 3396 may split more */
+#define ATTACH_DHCP_ADDRS_MAX 8 /* routers (3), DNS servers (6) kept */
+#define ATTACH_DHCP_OPT_MAX 1024 /* one option after RFC 3396 concatenation */
+#define ATTACH_DHCP_MSG_MAX 1500 /* what we receive (and announce as option 57 - 28) */
+#define ATTACH_DHCP_TIMEOUT_MS_DEFAULT 5000 /* upstream's acquisition timeout */
+#define ATTACH_DHCP_LEASE_INFINITE UINT32_MAX /* RFC 2131 §3.3 */
+
+/* Message types, option 53 (RFC 2132 §9.6). */
+enum attach_dhcp_type {
+	ATTACH_DHCP_DISCOVER = 1,
+	ATTACH_DHCP_OFFER = 2,
+	ATTACH_DHCP_REQUEST = 3,
+	ATTACH_DHCP_DECLINE = 4,
+	ATTACH_DHCP_ACK = 5,
+	ATTACH_DHCP_NAK = 6,
+	ATTACH_DHCP_RELEASE = 7,
+	ATTACH_DHCP_INFORM = 8,
+};
+
+/* IPv4 addresses below are host-order uint32_t (10.0.0.1 is 0x0a000001). */
+struct attach_dhcp_route4 {
+	uint32_t dst, gw; /* gw 0: on-link (RFC 3442 §2, router 0.0.0.0) */
+	uint8_t len; /* 0..32; dst has no bits set past len */
+};
+
+/* A parsed server reply (BOOTREPLY). has_ flags tell absent from zero. */
+struct attach_dhcp_reply {
+	uint8_t type; /* enum attach_dhcp_type; 0 when option 53 is absent */
+	uint32_t xid;
+	uint8_t chaddr[16];
+	uint16_t flags;
+	uint32_t ciaddr, yiaddr, siaddr, giaddr;
+	uint32_t mask, server_id, lease_s, t1_s, t2_s;
+	bool has_mask, has_server_id, has_lease, has_t1, has_t2;
+	uint32_t routers[ATTACH_DHCP_ADDRS_MAX], dns[ATTACH_DHCP_ADDRS_MAX];
+	size_t n_routers, n_dns; /* more than _MAX are dropped (the first are kept) */
+	struct attach_dhcp_route4 routes[ATTACH_DHCP_ROUTES_MAX];
+	size_t n_routes;
+	bool has_routes; /* option 121 was present (and valid) */
+};
+
+/*
+ * Decode a BOOTREPLY (@n bytes at @p, untrusted) into @out. Options come from
+ * the options field, then file and sname when option 52 overloads them
+ * (RFC 2131 §4.1); repeated options are concatenated (RFC 3396). Each area
+ * must end with option 255. Lengths of every option we use are checked.
+ * Returns 0; -EBADMSG for a malformed message (truncated, no magic cookie, not
+ * a BOOTREPLY for Ethernet, a bad option length, mask or option 121 encoding);
+ * -EMSGSIZE when an option or the route list is over its limit. @why (may be
+ * NULL) gets a static reason on error.
+ */
+MUST_CHECK int attach_dhcp_decode(const uint8_t *p, size_t n, struct attach_dhcp_reply *out,
+				  const char **why);
+
+/*
+ * The UDP payload of an IPv4 packet (@n bytes at @p, untrusted, from the
+ * IP header on: what an AF_PACKET SOCK_DGRAM socket reads) sent to port 68:
+ * version, header length and checksum, total length, no fragment, protocol
+ * UDP, destination port 68 and the UDP length are checked; the UDP checksum
+ * is not (offloads). Returns 0 with @out pointing into @p, or -EBADMSG with
+ * a static @why (may be NULL).
+ */
+MUST_CHECK int attach_dhcp_udp_payload(const uint8_t *p, size_t n, struct slice *out,
+				       const char **why);
+
+/* What a client message carries; 0 fields are omitted (see RFC 2131 table 5). */
+struct attach_dhcp_req {
+	uint8_t type; /* DISCOVER, REQUEST, RELEASE, DECLINE */
+	uint32_t xid;
+	uint16_t secs;
+	bool broadcast; /* ask for a broadcast answer (no address yet) */
+	uint8_t mac[6];
+	uint32_t ciaddr, requested_ip, server_id;
+};
+
+/*
+ * Encode a BOOTREQUEST into @out (@size bytes; 300 are always enough: the
+ * message is padded to BOOTP's 300 bytes). Options: 53, 61 (client id:
+ * type 1 + MAC), 50/54 when set, 57 and 55 (1 3 6 51 54 58 59 121) for
+ * DISCOVER and REQUEST, 255. Returns the length, -EINVAL for a bad type,
+ * -EMSGSIZE when @size is too small.
+ */
+MUST_CHECK int attach_dhcp_encode(const struct attach_dhcp_req *q, uint8_t *out, size_t size);
+
+/*
+ * A lease in the engine's types. routes is what the engine installs: the
+ * option 121 routes when the server sent them (option 3 is then ignored,
+ * RFC 3442 §1), else a default route through the first router (option 3),
+ * else none. A route whose gw family is 0 is on-link (scope link).
+ */
+struct attach_dhcp_route {
+	struct attach_ip dst, gw;
+};
+
+struct attach_dhcp_lease {
+	struct attach_ip addr; /* yiaddr/prefix (option 1) */
+	struct attach_ip server; /* option 54: renewals and the release go there */
+	struct attach_ip routers[ATTACH_DHCP_ADDRS_MAX], dns[ATTACH_DHCP_ADDRS_MAX];
+	size_t n_routers, n_dns;
+	struct attach_dhcp_route routes[ATTACH_DHCP_ROUTES_MAX];
+	size_t n_routes;
+	uint32_t lease_s, t1_s, t2_s; /* T1 = lease/2, T2 = 7/8 lease when not sent */
+	uint64_t start_ms; /* monotonic ms when the REQUEST that got the lease was sent */
+	int64_t start_unix; /* the same moment in wall-clock seconds (checkpoints) */
+};
+
+/*
+ * Build a lease from an ACK (its address, mask, server id and times must be
+ * present and sane: lease >= 1 s, T1 <= T2 <= lease). Returns 0 or -EBADMSG.
+ */
+MUST_CHECK int attach_dhcp_lease_from_reply(const struct attach_dhcp_reply *r, uint64_t start_ms,
+					    int64_t start_unix, struct attach_dhcp_lease *out);
+
+/*
+ * The lease as checkpoint JSON: {"address":"10.0.0.5/24","server":"10.0.0.1",
+ * "routers":[...],"dns":[...],"routes":[{"destination":..,"gateway":..}],
+ * "leaseSeconds":N,"acquiredAt":UNIX,"renewAt":UNIX,"rebindAt":UNIX,
+ * "expiresAt":UNIX} (absolute times in wall-clock seconds; no expiresAt
+ * etc. for an infinite lease). Returns a new object (json_free) or NULL.
+ */
+struct json *attach_dhcp_lease_to_json(const struct attach_dhcp_lease *l);
+/*
+ * Read it back; start_ms is set from the wall clock offset: @now_ms and
+ * @now_unix are the current monotonic ms and wall-clock seconds. Returns 0
+ * or -EINVAL (with *why) for a missing or bad field.
+ */
+MUST_CHECK int attach_dhcp_lease_from_json(const struct json *v, uint64_t now_ms, int64_t now_unix,
+					   struct attach_dhcp_lease *out, const char **why);
+
+enum attach_dhcp_state {
+	ATTACH_DHCP_INIT,
+	ATTACH_DHCP_SELECTING,
+	ATTACH_DHCP_REQUESTING,
+	ATTACH_DHCP_BOUND,
+	ATTACH_DHCP_RENEWING,
+	ATTACH_DHCP_REBINDING,
+	ATTACH_DHCP_RELEASED, /* attach_dhcp_release() was called: nothing more to do */
+	ATTACH_DHCP_FAILED, /* the initial acquisition timed out */
+};
+
+/* What attach_dhcp_step()/attach_dhcp_input() report (>= 0). */
+enum attach_dhcp_event {
+	ATTACH_DHCP_EV_NONE,
+	ATTACH_DHCP_EV_BOUND, /* a new lease (first, or again after an expiry or NAK) */
+	ATTACH_DHCP_EV_RENEWED, /* same address, routes and server; times extended */
+	ATTACH_DHCP_EV_CHANGED, /* renewed with a different lease: re-apply it */
+	ATTACH_DHCP_EV_EXPIRED, /* lease lost (expiry or NAK): remove it; back to INIT */
+	ATTACH_DHCP_EV_FAILED, /* no lease within the acquisition timeout */
+};
+
+/*
+ * Send seam for tests: when set, no socket is opened and every message goes
+ * here (@dst is the host-order destination, 0xffffffff = broadcast); replies
+ * are then fed with attach_dhcp_input(). Returns 0 or -errno.
+ */
+typedef int (*attach_dhcp_send_fn)(void *ctx, const uint8_t *p, size_t n, uint32_t dst);
+
+struct attach_dhcp_params {
+	const char *ifname; /* the interface in @netns_path's namespace */
+	const char *netns_path; /* NULL: the current netns */
+	uint8_t mac[6]; /* chaddr and client id */
+	uint32_t timeout_ms; /* initial acquisition; 0: ATTACH_DHCP_TIMEOUT_MS_DEFAULT */
+	uint32_t seed; /* xid and jitter; 0: from getrandom() */
+	attach_dhcp_send_fn send; /* NULL: a UDP socket (see attach_dhcp_new) */
+	void *send_ctx;
+};
+
+struct attach_dhcp;
+
+/*
+ * A client in INIT for @p->ifname (must be up; no address needed). Without
+ * a send seam it opens two sockets in @p->netns_path's namespace: a UDP
+ * socket bound to 0.0.0.0:68 with SO_BINDTODEVICE, SO_REUSEADDR (other
+ * clients on other interfaces) and SO_BROADCAST, which sends (from port 68)
+ * and keeps the port bound (no ICMP port unreachable to the server), and an
+ * AF_PACKET socket on the interface with a BPF filter for UDP to port 68,
+ * which receives: a UDP socket on an interface without an address does not
+ * see the server's answers when rp_filter is 1 or 2 (the kernel drops them
+ * as martians; Debian and systemd default to 2). Requests in SELECTING and
+ * REQUESTING set the broadcast flag. The first attach_dhcp_step() sends the
+ * DISCOVER. Needs CAP_NET_RAW. Returns 0 with *out set, -EINVAL, -ENOMEM
+ * or the socket's -errno.
+ */
+MUST_CHECK int attach_dhcp_new(const struct attach_dhcp_params *p, struct attach_dhcp **out);
+/*
+ * A client in BOUND (or RENEWING/REBINDING, or INIT when expired, by the
+ * clock @now_ms) holding @lease: for a restarted driver that must renew or
+ * release a checkpointed lease. Same returns as attach_dhcp_new().
+ */
+MUST_CHECK int attach_dhcp_resume(const struct attach_dhcp_params *p,
+				  const struct attach_dhcp_lease *lease, uint64_t now_ms,
+				  struct attach_dhcp **out);
+void attach_dhcp_free(struct attach_dhcp *d);
+
+/*
+ * The device moved: close the socket and open one in @netns_path's
+ * namespace bound to @ifname (its name there may differ). Renewals then go
+ * unicast from the leased address, which the engine has configured there.
+ * Returns 0 or -errno (the old socket is kept on failure).
+ */
+MUST_CHECK int attach_dhcp_move(struct attach_dhcp *d, const char *netns_path, const char *ifname);
+
+/* The socket to poll for POLLIN (-1 with a send seam). */
+int attach_dhcp_fd(const struct attach_dhcp *d);
+/* Monotonic ms at which attach_dhcp_step() wants to run (UINT64_MAX: never). */
+uint64_t attach_dhcp_next_ms(const struct attach_dhcp *d);
+/*
+ * Read every pending datagram, then send what is due at @now_ms and move
+ * on the timers. Never blocks. Returns an enum attach_dhcp_event (the most
+ * important one when several happened) or -errno from the socket.
+ */
+MUST_CHECK int attach_dhcp_step(struct attach_dhcp *d, uint64_t now_ms);
+/* Feed one received datagram (what step() does per read). Returns an event. */
+MUST_CHECK int attach_dhcp_input(struct attach_dhcp *d, const uint8_t *p, size_t n,
+				 uint64_t now_ms);
+enum attach_dhcp_state attach_dhcp_state(const struct attach_dhcp *d);
+const char *attach_dhcp_state_name(enum attach_dhcp_state s);
+/* The current lease (NULL unless BOUND, RENEWING or REBINDING). */
+const struct attach_dhcp_lease *attach_dhcp_lease(const struct attach_dhcp *d);
+/*
+ * Send a DHCPRELEASE for the lease and go to RELEASED: unicast to the server
+ * from the leased address when it is configured on the interface, else by
+ * broadcast (a release after the engine removed the address, or from the
+ * host netns after the device came back). Returns 0, -ENOENT when
+ * there is no lease, or -errno from the socket.
+ */
+MUST_CHECK int attach_dhcp_release(struct attach_dhcp *d);
+
+/*
+ * Blocking convenience on the state machine (poll()): acquire a lease
+ * within @p->timeout_ms. Returns 0 with *lease set and the client in *out
+ * (BOUND, for renewal or release; may be NULL to free it), -ETIMEDOUT, or
+ * -errno.
+ */
+MUST_CHECK int attach_dhcp_acquire(const struct attach_dhcp_params *p,
+				   struct attach_dhcp_lease *lease, struct attach_dhcp **out);
+
 #endif

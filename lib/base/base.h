@@ -203,6 +203,14 @@ MUST_CHECK int fd_read_file(int dirfd, const char *path, char *out, size_t cap);
 MUST_CHECK int fd_read_line(int dirfd, const char *path, char *out, size_t cap);
 /* Write all @n bytes, retrying on EINTR and short writes. */
 MUST_CHECK int fd_write_all(int fd, const void *p, size_t n);
+/*
+ * socket(@domain, @type, @protocol) created in the network namespace at
+ * @netns_path (e.g. /proc/PID/ns/net, /run/netns/NAME), or in the current one
+ * when NULL: setns there, socket(), setns back. The socket stays in that
+ * namespace for life. Returns the fd or -errno; a failure to return to the
+ * original namespace is reported (the socket is then closed).
+ */
+MUST_CHECK int fd_socket_netns(const char *netns_path, int domain, int type, int protocol);
 /* Monotonic clock in nanoseconds and milliseconds. */
 uint64_t time_now_ns(void);
 uint64_t time_now_ms(void);

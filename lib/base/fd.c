@@ -5,7 +5,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +79,43 @@ int fd_write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int fd_socket_netns(const char *netns_path, int domain, int type, int protocol)
+{
+	int orig = -1, target = -1, fd = -1, err = 0;
+
+	if (!netns_path) {
+		fd = socket(domain, type, protocol);
+		return fd < 0 ? -errno : fd;
+	}
+	orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0)
+		return -errno;
+	target = open(netns_path, O_RDONLY | O_CLOEXEC);
+	if (target < 0) {
+		err = -errno;
+		goto out_close_orig;
+	}
+	if (setns(target, CLONE_NEWNET) < 0) {
+		err = -errno;
+		goto out_close_target;
+	}
+	fd = socket(domain, type, protocol);
+	if (fd < 0)
+		err = -errno;
+	/* Always go back; a failure here leaves this thread elsewhere, so report it. */
+	if (setns(orig, CLONE_NEWNET) < 0) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+out_close_target:
+	close(target);
+out_close_orig:
+	close(orig);
+	return fd >= 0 ? fd : err;
 }
 
 uint64_t time_now_ns(void)

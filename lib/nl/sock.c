@@ -8,8 +8,6 @@
 #include "nl/nl.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -184,44 +182,6 @@ static int set_opt(int fd, int opt)
 	return setsockopt(fd, SOL_NETLINK, opt, &one, sizeof(one)) < 0 ? -errno : 0;
 }
 
-/* Create the socket in the current namespace, or in @netns_path's and back. */
-static int make_socket(int protocol, const char *netns_path)
-{
-	int orig = -1, target = -1, fd = -1, err = 0;
-
-	if (!netns_path) {
-		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
-		return fd < 0 ? -errno : fd;
-	}
-	orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (orig < 0)
-		return -errno;
-	target = open(netns_path, O_RDONLY | O_CLOEXEC);
-	if (target < 0) {
-		err = -errno;
-		goto out_close_orig;
-	}
-	if (setns(target, CLONE_NEWNET) < 0) {
-		err = -errno;
-		goto out_close_target;
-	}
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
-	if (fd < 0)
-		err = -errno;
-	/* Always go back; a failure here leaves this thread elsewhere, so report it. */
-	if (setns(orig, CLONE_NEWNET) < 0) {
-		err = -errno;
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-out_close_target:
-	close(target);
-out_close_orig:
-	close(orig);
-	return fd >= 0 ? fd : err;
-}
-
 int nl_sock_wrap(int fd, int protocol, uint32_t portid, struct nl_sock **out)
 {
 	struct nl_sock *s;
@@ -277,7 +237,7 @@ int nl_open(int protocol, const char *netns_path, struct nl_sock **out)
 	int fd, err;
 
 	*out = NULL;
-	fd = make_socket(protocol, netns_path);
+	fd = fd_socket_netns(netns_path, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
 	if (fd < 0)
 		return fd;
 	err = setup(fd, &portid);

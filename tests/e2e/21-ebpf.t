@@ -15,7 +15,12 @@ need_dranet
 EBPFTOOL=$O/tests/tools/ebpftool
 [ -x "$EBPFTOOL" ] || fail "$EBPFTOOL not built (make e2e builds it)"
 for c in clang bpftool tc python3; do command -v "$c" >/dev/null || fail "$c missing (toolchain/setup.sh)"; done
-bpftool version | grep -q 'v7\.[5-9]\|v[89]\.' || fail "bpftool $(bpftool version | head -1): need 7.5 (bookworm-backports, toolchain/setup.sh)"
+# (sed reads it all: `grep -q` or `head` closing the pipe early fails it under pipefail)
+bpftool_version=$(bpftool version | sed -n 1p)
+case "$bpftool_version" in
+*v7.[5-9]* | *v[89].*) ;;
+*) fail "bpftool $bpftool_version: need 7.5 (bookworm-backports, toolchain/setup.sh)" ;;
+esac
 
 mount -t bpf bpf /sys/fs/bpf || fail "mount bpffs"
 T=$E2E_TMP
