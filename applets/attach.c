@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attach/attach.h"
@@ -171,6 +172,8 @@ struct state {
 	struct attach_snapshot snap;
 	struct attach_result res;
 	bool has_res;
+	struct attach_dhcp_lease lease; /* interface.dhcp */
+	bool has_lease;
 };
 
 static int state_path(const struct attach_opts *o, const char *name, char *out, size_t n)
@@ -205,6 +208,18 @@ static int state_load(const char *path, struct arena *a, struct state *st, char 
 	ret = v ? attach_snapshot_from_json(v, a, &st->snap, &jerr) : -EBADMSG;
 	if (ret < 0)
 		goto out_bad;
+	v = json_get(doc, "dhcpLease");
+	st->has_lease = v && json_type_of(v) != JSON_NULL;
+	if (st->has_lease) {
+		const char *lwhy = "";
+
+		if (attach_dhcp_lease_from_json(v, time_now_ms(), time(NULL), &st->lease, &lwhy) <
+		    0) {
+			snprintf(jerr.msg, sizeof(jerr.msg), "dhcpLease: %s", lwhy);
+			ret = -EBADMSG;
+			goto out_bad;
+		}
+	}
 	v = json_get(doc, "result");
 	st->has_res = v && json_type_of(v) != JSON_NULL;
 	if (st->has_res) {
@@ -238,7 +253,10 @@ static int state_save(const struct attach_opts *o, const struct state *st,
 	    json_obj_add(doc, "config", cj) < 0 ||
 	    json_obj_add(doc, "snapshot", attach_snapshot_json(&st->snap)) < 0 ||
 	    json_obj_add(doc, "result",
-			 st->has_res ? attach_result_json(&st->res) : json_new_null()) < 0)
+			 st->has_res ? attach_result_json(&st->res) : json_new_null()) < 0 ||
+	    json_obj_add(doc, "dhcpLease",
+			 st->has_lease ? attach_dhcp_lease_to_json(&st->lease) : json_new_null()) <
+		    0)
 		goto out;
 	ret = json_print(doc, JSON_PRETTY, &b);
 	if (ret == 0)
@@ -482,6 +500,15 @@ static int do_attach(const struct attach_opts *o, struct nl_sock *host, struct a
 		}
 		if (check_movable(o, &st.snap, a) < 0)
 			return EXIT_FAIL;
+		if (cfg && cfg->interface.has_dhcp && cfg->interface.dhcp) {
+			ret = attach_dhcp_take(host, &st.snap, 0, &st.lease, why, sizeof(why));
+			if (ret < 0) {
+				fprintf(stderr, "dranet-attach: %s: dhcp: %s: %s\n", o->name, why,
+					strerror(-ret));
+				return EXIT_FAIL;
+			}
+			st.has_lease = true;
+		}
 		st.netns = o->netns;
 		ret = state_save(o, &st, cfg);
 		if (ret < 0) {
@@ -494,6 +521,8 @@ static int do_attach(const struct attach_opts *o, struct nl_sock *host, struct a
 		return EXIT_FAIL;
 	}
 	ret = attach_plan_build(cfg, &st.snap, a, &plan);
+	if (ret == 0 && st.has_lease)
+		ret = attach_plan_add_dhcp(&plan, &st.lease, a);
 	if (ret < 0) {
 		fprintf(stderr, "dranet-attach: plan: %s\n", strerror(-ret));
 		return EXIT_FAIL;
@@ -503,6 +532,9 @@ static int do_attach(const struct attach_opts *o, struct nl_sock *host, struct a
 		fprintf(stderr, "dranet-attach: %s: %s: %s\n", o->name,
 			err.step[0] ? err.step : "attach", err.msg[0] ? err.msg : strerror(-ret));
 		/* Rolled back: the device is on the host as it was, nothing to remember. */
+		if (st.has_lease && st.snap.mac_len == 6 &&
+		    attach_dhcp_give_back(NULL, st.snap.name, st.snap.mac, &st.lease) < 0)
+			log_warn("dhcp lease not released", "ifname=%s", st.snap.name);
 		if (!err.undo_err)
 			unlink(st.path);
 		return EXIT_FAIL;
@@ -526,6 +558,7 @@ static int do_detach(const struct attach_opts *o, struct nl_sock *host, struct a
 	struct attach_error err;
 	struct json *out;
 	char why[256] = "";
+	bool released;
 	int ret = state_find(o, a, &st, why, sizeof(why));
 
 	if (ret == -ENOENT && attach_snapshot_take(host, 0, o->name, a, &st.snap) == 0) {
@@ -555,7 +588,14 @@ static int do_detach(const struct attach_opts *o, struct nl_sock *host, struct a
 		memcpy(st.res.pod_name, st.snap.name, IFNAMSIZ);
 		st.res.pod_ifindex = st.snap.ifindex;
 	}
+	/* The lease goes back first, from the pod (unicast from its address). */
+	released = !st.has_lease || st.snap.mac_len != 6 ||
+		   attach_dhcp_give_back(o->netns ? o->netns : st.netns, st.res.pod_name,
+					 st.snap.mac, &st.lease) == 0;
 	ret = attach_detach(host, o->netns ? o->netns : st.netns, &st.snap, &st.res, &d, &err);
+	if (ret == 0 && !released && !d.gone &&
+	    attach_dhcp_give_back(NULL, d.host_name, st.snap.mac, &st.lease) < 0)
+		log_warn("dhcp lease not released", "ifname=%s", st.snap.name);
 	if (ret < 0) {
 		fprintf(stderr, "dranet-attach: detach %s: %s: %s\n", o->name,
 			err.step[0] ? err.step : "detach", err.msg[0] ? err.msg : strerror(-ret));

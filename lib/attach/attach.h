@@ -352,6 +352,34 @@ struct attach_ethtool_state {
 	size_t n_private_flags;
 };
 
+struct attach_dhcp_lease;
+
+/*
+ * Add a DHCP lease (attach_dhcp_acquire(), DHCPv4 section) to a plan: its
+ * address (when not there already) and its routes (option 121, else a
+ * default route through the first router; a route without gateway is
+ * on-link), programming order kept. Returns 0, -EMSGSIZE or -ENOMEM.
+ */
+MUST_CHECK int attach_plan_add_dhcp(struct attach_plan *p, const struct attach_dhcp_lease *l,
+				    struct arena *a);
+
+/*
+ * interface.dhcp on the host, before the move (as upstream; the lease then
+ * travels with the device): set the snapshot's device up, take a lease
+ * (blocking, @timeout_ms, 0: the default), close the client. The caller's
+ * rollback (attach_apply's) puts the admin state back. 0, -ETIMEDOUT,
+ * -EINVAL (not Ethernet) or -errno with @why.
+ */
+MUST_CHECK int attach_dhcp_take(struct nl_sock *host, const struct attach_snapshot *snap,
+				uint32_t timeout_ms, struct attach_dhcp_lease *out, char *why,
+				size_t whylen);
+/*
+ * Release @lease on @ifname (MAC @mac) in @netns_path (NULL: ours): a
+ * DHCPRELEASE to its server. 0 or -errno.
+ */
+MUST_CHECK int attach_dhcp_give_back(const char *netns_path, const char *ifname,
+				     const uint8_t mac[6], const struct attach_dhcp_lease *lease);
+
 /* What the claim status reports, and what detach needs to find the device again. */
 struct attach_result {
 	char pod_name[IFNAMSIZ];

@@ -227,3 +227,48 @@ int attach_plan_build(const struct attach_config *cfg, const struct attach_snaps
 		return -EMSGSIZE;
 	return 0;
 }
+
+int attach_plan_add_dhcp(struct attach_plan *p, const struct attach_dhcp_lease *l, struct arena *a)
+{
+	struct attach_ip *addrs;
+	struct attach_route_cfg *routes;
+	char txt[64];
+
+	if (!is_pod_addr(p, l->addr.family, l->addr.addr)) {
+		if (p->n_addrs == ATTACH_ADDRS_MAX)
+			return -EMSGSIZE;
+		addrs = arena_calloc(a, p->n_addrs + 2, sizeof(*addrs));
+		if (!addrs)
+			return -ENOMEM;
+		memcpy(addrs, p->addrs, p->n_addrs * sizeof(*addrs));
+		addrs[p->n_addrs++] = l->addr;
+		p->addrs = addrs;
+	}
+	if (p->n_routes + l->n_routes > ATTACH_ROUTES_MAX)
+		return -EMSGSIZE;
+	routes = arena_calloc(a, p->n_routes + l->n_routes + 1, sizeof(*routes));
+	if (!routes)
+		return -ENOMEM;
+	memcpy(routes, p->routes, p->n_routes * sizeof(*routes));
+	for (size_t i = 0; i < l->n_routes; i++) {
+		struct attach_route_cfg *r = &routes[p->n_routes + i];
+
+		memset(r, 0, sizeof(*r));
+		r->origin = ATTACH_FROM_CONFIG;
+		r->dst = l->routes[i].dst;
+		r->gw = l->routes[i].gw;
+		r->scope = r->gw.family ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+		r->destination = arena_printf(
+			a, "%s/%u", nl_addr_ntop(r->dst.family, r->dst.addr, txt, sizeof(txt)),
+			r->dst.len);
+		r->gateway = r->gw.family ? arena_strdup(a, nl_addr_ntop(r->gw.family, r->gw.addr,
+									 txt, sizeof(txt)))
+					  : "";
+		if (!r->destination || !r->gateway)
+			return -ENOMEM;
+	}
+	p->n_routes += l->n_routes;
+	p->routes = routes;
+	sort_routes(p->routes, p->n_routes);
+	return 0;
+}

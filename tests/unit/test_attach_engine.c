@@ -303,6 +303,42 @@ static void test_plan_config(void)
 	arena_free(a);
 }
 
+static void test_plan_dhcp(void)
+{
+	struct arena *a = arena_new(1u << 20);
+	struct attach_dhcp_lease l = { 0 };
+	struct attach_snapshot s;
+	struct attach_plan p;
+	char txt[64];
+
+	REQUIRE(a);
+	host_snapshot(a, &s);
+	REQUIRE(attach_plan_build(NULL, &s, a, &p) == 0);
+	l.addr = (struct attach_ip){ .family = AF_INET, .len = 24 };
+	ip4(l.addr.addr, "10.77.0.55");
+	l.routes[0].dst = (struct attach_ip){ .family = AF_INET, .len = 0 };
+	l.routes[0].gw = (struct attach_ip){ .family = AF_INET, .len = 32 };
+	ip4(l.routes[0].gw.addr, "10.77.0.1");
+	l.routes[1].dst = (struct attach_ip){ .family = AF_INET, .len = 32 };
+	ip4(l.routes[1].dst.addr, "10.77.0.1");
+	l.n_routes = 2;
+	REQUIRE(attach_plan_add_dhcp(&p, &l, a) == 0);
+	REQUIRE(p.n_addrs == 3);
+	CHECK_STR(nl_addr_ntop(AF_INET, p.addrs[2].addr, txt, sizeof(txt)), "10.77.0.55");
+	REQUIRE(p.n_routes == 6);
+	/* The on-link /32 among the link-scope routes, before any universe route. */
+	for (size_t i = 0; i + 1 < p.n_routes; i++)
+		CHECK(p.routes[i].scope >= p.routes[i + 1].scope);
+	CHECK_STR(p.routes[2].destination, "10.77.0.1/32");
+	CHECK_EQ(p.routes[2].scope, RT_SCOPE_LINK);
+	CHECK_STR(p.routes[5].destination, "0.0.0.0/0");
+	CHECK_STR(p.routes[5].gateway, "10.77.0.1");
+	/* The same address again is not added twice. */
+	REQUIRE(attach_plan_add_dhcp(&p, &l, a) == 0);
+	CHECK_EQ(p.n_addrs, 3);
+	arena_free(a);
+}
+
 static struct json *roundtrip_text(const struct json *v, struct buf *b)
 {
 	struct json *back = NULL;
@@ -564,11 +600,17 @@ static void test_err_set(void)
 }
 
 static const struct t_case tests[] = {
-	T(test_temp_name),	  T(test_plan_defaults),
-	T(test_plan_config),	  T(test_snapshot_roundtrip),
-	T(test_snapshot_strict),  T(test_snapshot_arena_sweep),
-	T(test_result_roundtrip), T(test_hex),
-	T(test_fault_release),	  T(test_err_set),
+	T(test_temp_name),
+	T(test_plan_dhcp),
+	T(test_plan_defaults),
+	T(test_plan_config),
+	T(test_snapshot_roundtrip),
+	T(test_snapshot_strict),
+	T(test_snapshot_arena_sweep),
+	T(test_result_roundtrip),
+	T(test_hex),
+	T(test_fault_release),
+	T(test_err_set),
 };
 
 int main(void)
