@@ -2,9 +2,10 @@
 /*
  * lib/attach engine, the pure parts: plan building (defaults, host route
  * copying rules, prefsrc dropping, order), the snapshot and result JSON
- * round trips and their strictness, temporary names, and the release
- * flavour of the fault points. The kernel side is tested end to end in
- * tests/e2e/23-25.
+ * round trips and their strictness, temporary names; and, in a private
+ * network namespace, the undo order of a failed attach watched through the
+ * kernel's own rtnetlink events. The rest of the kernel side is tested end
+ * to end in tests/e2e/23-27.
  */
 #include "attach/attach.h"
 
@@ -14,12 +15,30 @@
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "attach/internal.h"
 #include "t.h"
+
+/*
+ * This binary's fault points: a strong definition that wins over the
+ * library's weak one at link time (as tests/fault/fault_env.c does for the
+ * test build of dranet). Fails at fail_at, else does nothing.
+ */
+static const char *fail_at;
+
+int attach_fault(const char *point)
+{
+	return fail_at && !strcmp(point, fail_at) ? -EIO : 0;
+}
 
 static void ip4(uint8_t *out, const char *s)
 {
@@ -575,11 +594,150 @@ static void test_hex(void)
 	CHECK(strlen(txt) < 6);
 }
 
-/* The library's fault points are the weak no-op unless a test build links fault_env.o. */
-static void test_fault_release(void)
+/* ------------------------------------------------------------ kernel */
+
+static int netns_err = -1;
+static pid_t pod_pid;
+
+/* rtnetlink message types of the pod's events, in arrival order. */
+struct seen_ev {
+	uint16_t type[256];
+	size_t n;
+};
+
+static int ev_cb(const struct nlmsghdr *nlh, void *data)
 {
-	CHECK_EQ(attach_fault("attach.move.before"), 0);
-	CHECK_EQ(attach_fault("*"), 0);
+	struct seen_ev *e = data;
+
+	if (e->n < ARRAY_SIZE(e->type))
+		e->type[e->n++] = nlh->nlmsg_type;
+	return 0;
+}
+
+static size_t first(const struct seen_ev *e, uint16_t type)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (e->type[i] == type)
+			return i;
+	return SIZE_MAX;
+}
+
+/*
+ * Fail after the last step; the rollback must undo in reverse: the
+ * neighbour, then the rule, the route, (link down,) the address, and
+ * last the move (the link leaves the pod).
+ */
+static void test_kernel_undo_order(void)
+{
+	struct arena *a = arena_new(4u << 20);
+	struct attach_config cfg = { 0 };
+	struct attach_ip addr = { .family = AF_INET, .len = 24 };
+	struct attach_route_cfg route = { .scope = RT_SCOPE_LINK, .destination = "10.60.0.0/16" };
+	struct attach_rule_cfg rule = {
+		.priority = 700, .has_priority = true, .table = 100, .has_table = true
+	};
+	struct attach_neigh_cfg neigh = { .mac = { .len = 6 } };
+	struct attach_snapshot snap;
+	struct attach_plan plan;
+	struct attach_result res;
+	struct attach_error err;
+	struct nl_sock *host = NULL, *pod = NULL;
+	struct seen_ev ev = { 0 };
+	struct nl_link l;
+	char path[64];
+	size_t i_neigh, i_rule, i_route, i_addr, i_link;
+
+	if (netns_err) {
+		T_FAIL("no private network namespace: %s", strerror(-netns_err));
+		goto out;
+	}
+	REQUIRE(a);
+	REQUIRE(system("ip link add uo0 type veth peer name uo0p && ip link set uo0p up") == 0);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pod_pid);
+	REQUIRE(nl_open(NETLINK_ROUTE, NULL, &host) == 0);
+	REQUIRE(nl_open(NETLINK_ROUTE, path, &pod) == 0);
+	REQUIRE(nl_subscribe(pod, RTNLGRP_LINK) == 0 &&
+		nl_subscribe(pod, RTNLGRP_IPV4_IFADDR) == 0 &&
+		nl_subscribe(pod, RTNLGRP_IPV4_ROUTE) == 0 &&
+		nl_subscribe(pod, RTNLGRP_IPV4_RULE) == 0 && nl_subscribe(pod, RTNLGRP_NEIGH) == 0);
+	REQUIRE(attach_snapshot_take(host, 0, "uo0", a, &snap) == 0);
+	ip4(addr.addr, "10.50.0.2");
+	route.dst = (struct attach_ip){ .family = AF_INET, .len = 16 };
+	ip4(route.dst.addr, "10.60.0.0");
+	rule.src = (struct attach_ip){ .family = AF_INET, .len = 16 };
+	ip4(rule.src.addr, "10.70.0.0");
+	neigh.dst = (struct attach_ip){ .family = AF_INET, .len = 32 };
+	ip4(neigh.dst.addr, "10.50.0.9");
+	memcpy(neigh.mac.addr, "\x02\x00\x00\x00\x00\x09", 6);
+	cfg.interface.name = "eth77";
+	cfg.interface.addrs = &addr;
+	cfg.interface.n_addresses = 1;
+	cfg.routes = &route;
+	cfg.n_routes = 1;
+	cfg.rules = &rule;
+	cfg.n_rules = 1;
+	cfg.neighbors = &neigh;
+	cfg.n_neighbors = 1;
+	REQUIRE(attach_plan_build(&cfg, &snap, a, &plan) == 0);
+
+	fail_at = "attach.neigh.after";
+	CHECK_EQ(attach_apply(host, path, &snap, &plan, NULL, a, &res, &err), -EIO);
+	fail_at = NULL;
+	CHECK_STR(err.step, "neigh");
+	CHECK_EQ(err.undo_err, 0);
+	while (nl_read_events(pod, ev_cb, &ev) > 0)
+		;
+	i_neigh = first(&ev, RTM_DELNEIGH);
+	i_rule = first(&ev, RTM_DELRULE);
+	i_route = first(&ev, RTM_DELROUTE);
+	i_addr = first(&ev, RTM_DELADDR);
+	i_link = first(&ev, RTM_DELLINK);
+	CHECK(first(&ev, RTM_NEWNEIGH) < i_neigh);
+	CHECK(i_neigh < i_rule);
+	CHECK(i_rule < i_route);
+	CHECK(i_route < i_addr);
+	CHECK(i_addr < i_link);
+	CHECK(i_link != SIZE_MAX);
+	/* Back on the host as it was. */
+	CHECK_EQ(nl_link_get(host, snap.ifindex, &l), 0);
+	CHECK_STR(l.name, "uo0");
+	CHECK_EQ(l.mtu, snap.mtu);
+out:
+	nl_close(pod);
+	nl_close(host);
+	arena_free(a);
+}
+
+static int enter_netns(void)
+{
+	int sync[2];
+	char c;
+
+	/* Our own network and mount namespaces: the host's links stay untouched. */
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
+		return -errno;
+	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	/* The "pod": a child holding a netns of its own. */
+	if (pipe(sync) < 0)
+		return -errno;
+	pod_pid = fork();
+	if (pod_pid < 0)
+		return -errno;
+	if (pod_pid == 0) {
+		close(sync[0]);
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(sync[1]);
+	if (read(sync[0], &c, 1) != 1)
+		return -ECHILD;
+	close(sync[0]);
+	return 0;
 }
 
 static void test_err_set(void)
@@ -609,11 +767,22 @@ static const struct t_case tests[] = {
 	T(test_snapshot_arena_sweep),
 	T(test_result_roundtrip),
 	T(test_hex),
-	T(test_fault_release),
+	T(test_kernel_undo_order),
 	T(test_err_set),
 };
 
 int main(void)
 {
-	return T_RUN(tests);
+	int rc;
+
+	netns_err = enter_netns();
+	if (netns_err)
+		fprintf(stderr, "unshare(CLONE_NEWNET): %s (the kernel tests need root)\n",
+			strerror(-netns_err));
+	rc = T_RUN(tests);
+	if (pod_pid > 0) {
+		kill(pod_pid, SIGKILL);
+		waitpid(pod_pid, NULL, 0);
+	}
+	return rc;
 }
