@@ -192,6 +192,20 @@ assert_eq 0 "$(ip netns exec pod8 cat /proc/sys/net/ipv6/conf/dummyv6/disable_ip
 assert_eq "fd00:8::8/64" "$(pod_addrs pod8 dummyv6)" "IPv6 address in a pod that disables IPv6"
 info "field report 8 ok"
 
+# ---- --pid: the netns of a process; detach uses the recorded /proc path.
+netns_add podpid
+ip netns exec podpid sleep 60 &
+spid=$!
+defer kill "$spid"
+new_dev bypid0
+for _ in $(seq 20); do [ "$(readlink /proc/$spid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.05; done
+out=$(att bypid0 --pid "$spid" --config - <<<'{"interface":{"addresses":["192.0.2.77/24"]}}')
+assert_eq "/proc/$spid/ns/net" "$(jq -r .netns <<<"$out")" "--pid netns path"
+assert_eq "192.0.2.77/24" "$(pod_addrs podpid bypid0)" "--pid address"
+att --detach bypid0 >/dev/null
+ip link show dev bypid0 >/dev/null || fail "--pid detach: not back on the host"
+info "--pid ok"
+
 # ---- the applet's contract: usage errors exit 2, a missing device 1, state is cleaned.
 rc=0; att >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "no interface: usage"

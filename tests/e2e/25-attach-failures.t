@@ -73,10 +73,22 @@ fails_cleanly "name taken in the pod (field report 38)" "move: move nic0 into /r
 must ip -n pod link del eth99
 info "kernel refusals undone"
 
-# ---- bad config: exit 2, nothing touched.
-rc=0; att nic0 --netns /run/netns/pod --config - <<<'{"interface":{"mtuu":1}}' >/dev/null 2>&1 || rc=$?
-assert_eq 2 "$rc" "bad config"
-intact "bad config"
+# ---- bad config of every kind: exit 2, a message naming the problem, nothing touched.
+badcfg() {
+	local want=$1 rc=0 err
+	err=$(att nic0 --netns /run/netns/pod --config - 2>&1 >/dev/null <<<"$2") || rc=$?
+	assert_eq 2 "$rc" "bad config $2: exit status ($err)"
+	assert_contains "$err" "$want" "bad config $2"
+	intact "bad config $2"
+}
+badcfg "interface.mtuu" '{"interface":{"mtuu":1}}'
+badcfg "config:" '{"interface":'
+badcfg "interface.mtu" '{"interface":{"mtu":"big"}}'
+badcfg "addresses" '{"interface":{"addresses":["10.0.0.300/24"]}}'
+badcfg "routes" '{"routes":[{"destination":"10.0.0.0/8","gateway":"fd00::1"}]}'
+rc=0; att nic0 --netns /run/netns/pod --config "$E2E_TMP/nonexistent.json" >/dev/null 2>&1 || rc=$?
+assert_eq 2 "$rc" "missing config file"
+intact "missing config file"
 
 # ---- every fault point of attach, as an error: rolled back.
 cfg='{"interface":{"name":"eth99","mtu":1400,"arpIgnore":2},"routes":[{"destination":"198.51.100.0/24","gateway":"10.25.0.1"}]}'
