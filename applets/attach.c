@@ -510,11 +510,6 @@ static int do_attach(const struct attach_opts *o, struct nl_sock *host, struct a
 			st.has_lease = true;
 		}
 		st.netns = o->netns;
-		ret = state_save(o, &st, cfg);
-		if (ret < 0) {
-			fprintf(stderr, "dranet-attach: state %s: %s\n", st.path, strerror(-ret));
-			return EXIT_FAIL;
-		}
 	} else {
 		fprintf(stderr, "dranet-attach: state %s: %s\n", st.path,
 			why[0] ? why : strerror(-ret));
@@ -526,6 +521,27 @@ static int do_attach(const struct attach_opts *o, struct nl_sock *host, struct a
 	if (ret < 0) {
 		fprintf(stderr, "dranet-attach: plan: %s\n", strerror(-ret));
 		return EXIT_FAIL;
+	}
+	if (!st.has_res) {
+		/*
+		 * Written before the move: where the device is going (pod name,
+		 * MAC), so that a detach after a crash mid-attach finds it.
+		 */
+		memcpy(st.res.pod_name, plan.pod_name, IFNAMSIZ);
+		st.res.pod_ifindex = st.snap.ifindex;
+		memcpy(st.res.mac, st.snap.mac, sizeof(st.res.mac));
+		st.res.mac_len = st.snap.mac_len;
+		if (cfg && cfg->interface.has_hardware_addr && cfg->interface.mac.len &&
+		    cfg->interface.mac.len <= sizeof(st.res.mac)) {
+			memcpy(st.res.mac, cfg->interface.mac.addr, cfg->interface.mac.len);
+			st.res.mac_len = cfg->interface.mac.len;
+		}
+		st.has_res = true;
+		ret = state_save(o, &st, cfg);
+		if (ret < 0) {
+			fprintf(stderr, "dranet-attach: state %s: %s\n", st.path, strerror(-ret));
+			return EXIT_FAIL;
+		}
 	}
 	ret = attach_apply(host, o->netns, &st.snap, &plan, NULL, a, &st.res, &err);
 	if (ret < 0) {

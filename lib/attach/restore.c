@@ -62,6 +62,7 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 			struct attach_error *err)
 {
 	struct attach_link_set ls = { .netns_fd = -1 };
+	struct nl_link cur;
 	char ext[256] = "", why[160];
 	int first = 0, ret;
 
@@ -83,22 +84,47 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 			first = (r);                                                               \
 	} while (0)
 
-	/* Down first: older kernels refuse to rename an UP link (field report 39). */
+	/*
+	 * Only what differs from now, so that restoring a restored device
+	 * changes nothing (and a device that takes no MAC is not asked to).
+	 */
 	STEP_BEGIN("link");
-	ls.set_down = true;
-	ret = attach_nl_link_set(host, ifindex, &ls, ext, sizeof(ext));
-	KEEP(attach_err_set(err, "link", ret, ext, "set %s down", name));
-	ls = (struct attach_link_set){ .netns_fd = -1,
-				       .name = name,
-				       .mtu = snap->mtu,
-				       .mac = snap->mac,
-				       .mac_len = snap->mac_len,
-				       .gso_max_size = snap->gso_max_size,
-				       .gro_max_size = snap->gro_max_size,
-				       .gso_ipv4_max_size = snap->gso_ipv4_max_size,
-				       .gro_ipv4_max_size = snap->gro_ipv4_max_size };
-	ret = attach_nl_link_set(host, ifindex, &ls, ext, sizeof(ext));
-	KEEP(attach_err_set(err, "link", ret, ext, "restore name, mtu, mac, gso/gro of %s", name));
+	ret = nl_link_get(host, ifindex, &cur);
+	if (ret < 0) {
+		attach_err_set(err, "link", ret, NULL, "read link %d", ifindex);
+		return ret;
+	}
+	if (strcmp(cur.name, name) && (cur.flags & IFF_UP)) {
+		/* Down first: older kernels refuse to rename an UP link (field report 39). */
+		ls.set_down = true;
+		ret = attach_nl_link_set(host, ifindex, &ls, ext, sizeof(ext));
+		KEEP(attach_err_set(err, "link", ret, ext, "set %s down", cur.name));
+		cur.flags &= ~(unsigned)IFF_UP;
+	}
+	ls = (struct attach_link_set){ .netns_fd = -1 };
+	if (strcmp(cur.name, name))
+		ls.name = name;
+	if (snap->mtu && cur.mtu != snap->mtu)
+		ls.mtu = snap->mtu;
+	if (snap->mac_len &&
+	    (cur.addr_len != snap->mac_len || memcmp(cur.addr, snap->mac, snap->mac_len))) {
+		ls.mac = snap->mac;
+		ls.mac_len = snap->mac_len;
+	}
+	if (cur.gso_max_size != snap->gso_max_size)
+		ls.gso_max_size = snap->gso_max_size;
+	if (cur.gro_max_size != snap->gro_max_size)
+		ls.gro_max_size = snap->gro_max_size;
+	if (cur.gso_ipv4_max_size != snap->gso_ipv4_max_size)
+		ls.gso_ipv4_max_size = snap->gso_ipv4_max_size;
+	if (cur.gro_ipv4_max_size != snap->gro_ipv4_max_size)
+		ls.gro_ipv4_max_size = snap->gro_ipv4_max_size;
+	if (ls.name || ls.mtu || ls.mac_len || ls.gso_max_size || ls.gro_max_size ||
+	    ls.gso_ipv4_max_size || ls.gro_ipv4_max_size) {
+		ret = attach_nl_link_set(host, ifindex, &ls, ext, sizeof(ext));
+		KEEP(attach_err_set(err, "link", ret, ext, "restore name, mtu, mac, gso/gro of %s",
+				    name));
+	}
 	STEP_END("link");
 
 	STEP_BEGIN("sysctl");
@@ -146,10 +172,13 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 	STEP_END("addr");
 
 	STEP_BEGIN("up");
-	if (snap->up) {
-		ls = (struct attach_link_set){ .netns_fd = -1, .set_up = true };
+	if (snap->up != !!(cur.flags & IFF_UP)) {
+		ls = (struct attach_link_set){ .netns_fd = -1,
+					       .set_up = snap->up,
+					       .set_down = !snap->up };
 		ret = attach_nl_link_set(host, ifindex, &ls, ext, sizeof(ext));
-		KEEP(attach_err_set(err, "up", ret, ext, "set %s up", name));
+		KEEP(attach_err_set(err, "up", ret, ext, "set %s %s", name,
+				    snap->up ? "up" : "down"));
 	}
 	STEP_END("up");
 

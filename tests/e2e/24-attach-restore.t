@@ -142,7 +142,10 @@ info "temporary name ok"
 # ---- 5. detach twice: the second one is a no-op.
 att hostnic --netns /run/netns/pod >/dev/null
 att --detach hostnic >/dev/null
+settle hostnic
 out=$(att --detach hostnic)
+# A no-op: no flap (a down/up would make the link-local address tentative again).
+assert_eq 0 "$(ip -j addr show dev hostnic | jq '[.[0].addr_info[] | select(.tentative)] | length')" "second detach flapped the link"
 assert_eq hostnic "$(jq -r .hostName <<<"$out")" "second detach"
 same_as_before hostnic "detach twice"
 info "detach twice ok"

@@ -133,13 +133,20 @@ done
 info "$n detach fault points recovered by a second detach"
 
 # ---- crash (kill -9 stand-in) after the move: the state file lets detach restore.
+# The pod holds a link with nic0's ifindex, so nic0 gets another one there, and a
+# new MAC: detach must find it by the pod name and MAC the state file recorded.
+must ip -n pod link add filler0 index "$(link_get nic0 .ifindex)" type veth peer name filler1
 rc=0
-DRANET_FAULT=attach.addr.before:crash fatt nic0 --netns /run/netns/pod --config - >/dev/null 2>&1 <<<"$cfg" || rc=$?
+DRANET_FAULT=attach.addr.before:crash fatt nic0 --netns /run/netns/pod --config - >/dev/null 2>&1 \
+	<<<'{"interface":{"name":"eth99","hardwareAddr":"02:00:00:00:25:25"}}' || rc=$?
 assert_eq 137 "$rc" "crash exit"
 [ -e "$ST/nic0.json" ] || fail "crash: no state file"
 ip -n pod link show dev eth99 >/dev/null || fail "crash: device not in the pod"
+[ "$(ip -n pod -j link show dev eth99 | jq .[0].ifindex)" != "$(jq .snapshot.ifindex "$ST/nic0.json")" ] ||
+	fail "crash: setup did not change the ifindex"
 att --detach nic0 >/dev/null
 intact "crash after the move, then detach"
+must ip -n pod link del filler0
 info "crash recovered by detach"
 
 # ---- field report 45: the device came back under its pod-side name.
