@@ -125,7 +125,7 @@ static const char *ip_text(const struct attach_ip *ip, char *buf, size_t n)
 /* EEXIST on a route is fine only when the route there is the same one. */
 static bool same_route_exists(struct txn *t, const struct nl_route *want)
 {
-	struct arena *a = arena_new(8u << 20);
+	struct arena *a = arena_new(ARENA_CAP_DEFAULT);
 	struct nl_route *r;
 	size_t n;
 	bool same = false;

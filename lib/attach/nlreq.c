@@ -252,11 +252,16 @@ int attach_find(struct nl_sock *s, int ifindex, const char *name, const char *na
 		const struct attach_snapshot *snap, const uint8_t *alt_mac, size_t alt_mac_len,
 		struct nl_link *out)
 {
-	struct arena *a = arena_new(4u << 20);
+	struct arena *a;
 	struct nl_link *l;
 	size_t n;
 	int ret;
 
+	/* The common case without a dump of every link (a node may have thousands). */
+	if (ifindex > 0 && nl_link_get(s, ifindex, out) == 0 &&
+	    attach_is_ours(out, snap, alt_mac, alt_mac_len))
+		return 0;
+	a = arena_new(ARENA_CAP_DEFAULT);
 	if (!a)
 		return -ENOMEM;
 	ret = nl_link_dump(s, a, &l, &n);
@@ -286,7 +291,7 @@ out:
 
 int attach_name_owner(struct nl_sock *s, const char *name, int *ifindex)
 {
-	struct arena *a = arena_new(4u << 20);
+	struct arena *a = arena_new(ARENA_CAP_DEFAULT);
 	struct nl_link *l;
 	size_t n;
 	int ret;
