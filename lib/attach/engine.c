@@ -171,6 +171,11 @@ static int step_move(struct txn *t)
 	/*
 	 * Logged before sending: the kernel moves first and then applies MTU,
 	 * MAC and sizes in the pod, so a failed request may have moved it.
+	 * The new name is applied atomically with the move only when the
+	 * current name is taken in the pod (it is the move's name pattern);
+	 * else the device moves under its host name and the rename follows,
+	 * so a pod name taken there leaves it moved under the host name
+	 * (the undo looks for both names).
 	 */
 	ret = push(t, U_MOVE, 0);
 	if (ret < 0)
