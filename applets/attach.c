@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -635,12 +636,32 @@ static int do_detach(const struct attach_opts *o, struct nl_sock *host, struct a
 	return print_json(out) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+static int lock_state_dir(const struct attach_opts *o)
+{
+	char path[512];
+	int fd;
+
+	if (mkdir(o->state_dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/.lock", o->state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int attach_main(int argc, char **argv)
 {
 	struct attach_opts o = { .state_dir = STATE_DIR_DEFAULT };
 	struct nl_sock *host = NULL;
 	struct arena *a;
-	int ret, rc;
+	int ret, rc, lock;
 
 	ret = parse_flags(argc, argv, &o);
 	if (ret)
@@ -657,7 +678,16 @@ int attach_main(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	/* One dranet-attach at a time per state dir: runs read and write the same files. */
+	lock = lock_state_dir(&o);
+	if (lock < 0) {
+		fprintf(stderr, "%s: lock %s/.lock: %s\n", argv[0], o.state_dir, strerror(-lock));
+		rc = EXIT_FAIL;
+		nl_close(host);
+		goto out;
+	}
 	rc = o.detach ? do_detach(&o, host, a) : do_attach(&o, host, a);
+	close(lock);
 	nl_close(host);
 out:
 	arena_free(a);
