@@ -392,6 +392,16 @@ struct attach_result {
 	struct nl_rule *rules;
 	size_t n_rules;
 	struct attach_ethtool_state ethtool_old;
+	/*
+	 * interface.vrf: the VRF the device was enslaved to (name "" when
+	 * none), and whether this attach created it (detach deletes it once
+	 * nothing is enslaved to it any more; one that was there stays).
+	 */
+	struct attach_vrf_result {
+		char name[IFNAMSIZ];
+		uint32_t table;
+		bool created;
+	} vrf;
 };
 
 struct json *attach_result_json(const struct attach_result *r);

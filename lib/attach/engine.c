@@ -26,7 +26,15 @@ enum undo_kind {
 	U_ROUTE,
 	U_RULE,
 	U_NEIGH,
+	U_VRF_NEW, /* the VRF link we created: delete it */
+	U_VRF_UP, /* a VRF that was there, down: set it down again */
+	U_VRF_SYSCTL, /* idx 0/1: tcp/udp_l3mdev_accept back to its old value */
+	U_VRF_MASTER, /* release the device from the VRF */
 };
+
+/* The netns-wide sysctls a VRF needs (upstream-v1.4.md §4.5). */
+static const char *const l3mdev_keys[] = { "net/ipv4/tcp_l3mdev_accept",
+					   "net/ipv4/udp_l3mdev_accept" };
 
 struct undo {
 	enum undo_kind kind;
@@ -42,6 +50,9 @@ struct txn {
 	int pod_ns; /* fd of the pod netns */
 	int pod_ifindex;
 	struct attach_ethtool_state eth_old;
+	struct attach_vrf_link vrf; /* the VRF the device went into (ifindex 0: none) */
+	bool vrf_created;
+	int l3mdev_old[2];
 	struct undo *log;
 	size_t n_log, cap_log;
 	struct attach_error *err;
@@ -303,6 +314,91 @@ static int step_ebpf(struct txn *t, const struct attach_hooks *h)
 	return 0;
 }
 
+/*
+ * interface.vrf: find the VRF by name in the pod or create it, set it up,
+ * enslave the device, turn on tcp/udp_l3mdev_accept. A link of that name
+ * that is not a VRF, or a VRF of another table, is refused (upstream
+ * reuses any link of that name: its routes would then go to a table the
+ * VRF does not use).
+ */
+static int step_vrf(struct txn *t)
+{
+	const struct attach_config *c = t->plan->cfg;
+	const struct attach_vrf_cfg *v = c ? &c->interface.vrf : NULL;
+	struct attach_link_set ls = { .netns_fd = -1 };
+	uint32_t table;
+	char why[160];
+	int ret;
+
+	if (!c || !c->interface.has_vrf || !v->name || !v->has_table)
+		return 0;
+	table = (uint32_t)v->table;
+	ret = attach_vrf_lookup(t->pod, v->name, &t->vrf);
+	if (ret == -ENODEV) {
+		ret = attach_vrf_create(t->pod, v->name, table, t->ext, sizeof(t->ext));
+		if (ret < 0)
+			return attach_err_set(t->err, "vrf", ret, t->ext,
+					      "create vrf %s (table %u) in %s", v->name, table,
+					      t->netns_path);
+		ret = attach_vrf_lookup(t->pod, v->name, &t->vrf);
+		if (ret < 0) {
+			memset(&t->vrf, 0, sizeof(t->vrf));
+			return attach_err_set(t->err, "vrf", ret, NULL,
+					      "find vrf %s after creating it", v->name);
+		}
+		t->vrf_created = true;
+		ret = push(t, U_VRF_NEW, 0);
+		if (ret < 0)
+			return ret;
+	} else if (ret < 0) {
+		return attach_err_set(t->err, "vrf", ret, NULL, "look up %s in %s", v->name,
+				      t->netns_path);
+	} else if (strcmp(t->vrf.kind, "vrf")) {
+		ret = attach_err_set(t->err, "vrf", -EEXIST, NULL,
+				     "%s in %s is a %s link, not a vrf", v->name, t->netns_path,
+				     t->vrf.kind[0] ? t->vrf.kind : "device");
+		memset(&t->vrf, 0, sizeof(t->vrf));
+		return ret;
+	} else if (t->vrf.table != table) {
+		ret = attach_err_set(t->err, "vrf", -EEXIST, NULL,
+				     "vrf %s in %s has table %u, the config wants table %u",
+				     v->name, t->netns_path, t->vrf.table, table);
+		memset(&t->vrf, 0, sizeof(t->vrf));
+		return ret;
+	}
+	if (!(t->vrf.flags & IFF_UP)) {
+		ls.set_up = true;
+		ret = attach_nl_link_set(t->pod, t->vrf.ifindex, &ls, t->ext, sizeof(t->ext));
+		if (ret < 0)
+			return attach_err_set(t->err, "vrf", ret, t->ext, "set vrf %s up", v->name);
+		if (!t->vrf_created) {
+			ret = push(t, U_VRF_UP, 0);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	ls = (struct attach_link_set){ .netns_fd = -1,
+				       .set_master = true,
+				       .master = t->vrf.ifindex };
+	ret = attach_nl_link_set(t->pod, t->pod_ifindex, &ls, t->ext, sizeof(t->ext));
+	if (ret < 0)
+		return attach_err_set(t->err, "vrf", ret, t->ext, "enslave %s to vrf %s",
+				      t->plan->pod_name, v->name);
+	ret = push(t, U_VRF_MASTER, 0);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < ARRAY_SIZE(l3mdev_keys); i++) {
+		ret = attach_netns_sysctl(t->netns_path, l3mdev_keys[i], 1, &t->l3mdev_old[i], why,
+					  sizeof(why));
+		if (ret < 0)
+			return attach_err_set(t->err, "vrf", ret, NULL, "write %s", why);
+		ret = push(t, U_VRF_SYSCTL, i);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 static int step_route(struct txn *t)
 {
 	/* The plan is in scope order already: link scope before universe. */
@@ -312,7 +408,7 @@ static int step_route(struct txn *t)
 		char txt[64];
 		int ret;
 
-		attach_route_from_cfg(c, &r);
+		attach_route_in_plan(t->plan, i, &r);
 		ret = attach_nl_route(t->pod, true, t->pod_ifindex, &r, t->ext, sizeof(t->ext));
 		if (ret == -EEXIST && same_route_exists(t, &r))
 			continue; /* the kernel made it for an address; not ours to undo */
@@ -414,7 +510,7 @@ static int undo_one(struct txn *t, const struct undo *u, struct attach_error *ue
 					     sizeof(ext));
 		break;
 	case U_ROUTE:
-		attach_route_from_cfg(&t->plan->routes[u->idx], &r);
+		attach_route_in_plan(t->plan, u->idx, &r);
 		ret = attach_nl_route(t->pod, false, t->pod_ifindex, &r, ext, sizeof(ext));
 		break;
 	case U_RULE:
@@ -423,6 +519,20 @@ static int undo_one(struct txn *t, const struct undo *u, struct attach_error *ue
 	case U_NEIGH:
 		neigh_from_cfg(&t->plan->neighs[u->idx], &n);
 		ret = attach_nl_neigh(t->pod, false, t->pod_ifindex, &n, ext, sizeof(ext));
+		break;
+	case U_VRF_NEW:
+		ret = attach_nl_link_del(t->pod, t->vrf.ifindex, ext, sizeof(ext));
+		break;
+	case U_VRF_UP:
+		ret = attach_nl_link_set(t->pod, t->vrf.ifindex, &ls, ext, sizeof(ext));
+		break;
+	case U_VRF_SYSCTL:
+		ret = attach_netns_sysctl(t->netns_path, l3mdev_keys[u->idx], t->l3mdev_old[u->idx],
+					  NULL, ext, sizeof(ext));
+		break;
+	case U_VRF_MASTER:
+		ls = (struct attach_link_set){ .netns_fd = -1, .set_master = true };
+		ret = attach_nl_link_set(t->pod, t->pod_ifindex, &ls, ext, sizeof(ext));
 		break;
 	}
 	/* Already gone is undone (a route removed with its address, ...). */
@@ -452,6 +562,23 @@ static void rollback(struct txn *t)
 }
 
 /* ------------------------------------------------------------- result */
+
+/* The VRF of the result; a retry tells one we created by its alias. */
+static int read_vrf(struct txn *t, const struct nl_link *l, struct attach_result *res, bool retry)
+{
+	const struct attach_config *c = t->plan->cfg;
+
+	if (!c || !c->interface.has_vrf || !c->interface.vrf.name)
+		return 0;
+	if (retry && attach_vrf_lookup(t->pod, c->interface.vrf.name, &t->vrf) == 0 &&
+	    t->vrf.ifindex == l->master && !strcmp(t->vrf.kind, "vrf"))
+		t->vrf_created = !strcmp(t->vrf.alias, ATTACH_VRF_ALIAS);
+	if (str_copy(res->vrf.name, sizeof(res->vrf.name), c->interface.vrf.name) < 0)
+		return -EMSGSIZE;
+	res->vrf.table = (uint32_t)c->interface.vrf.table;
+	res->vrf.created = t->vrf_created;
+	return 0;
+}
 
 static int read_result(struct txn *t, struct arena *a, struct attach_result *res, bool retry)
 {
@@ -489,7 +616,7 @@ static int read_result(struct txn *t, struct arena *a, struct attach_result *res
 		memcpy(res->rules, t->plan->rules, t->plan->n_rules * sizeof(*res->rules));
 		res->n_rules = t->plan->n_rules;
 	}
-	return 0;
+	return read_vrf(t, &l, res, retry);
 }
 
 /* A retry: already in the pod under the pod name, and not on the host. */
@@ -526,7 +653,7 @@ int attach_apply(struct nl_sock *host, const char *netns_path, const struct atta
 	memset(err, 0, sizeof(*err));
 	if (!netns_path)
 		return -EINVAL;
-	t.cap_log = 4 + plan->n_addrs + plan->n_routes + plan->n_rules + plan->n_neighs;
+	t.cap_log = 4 + 5 + plan->n_addrs + plan->n_routes + plan->n_rules + plan->n_neighs;
 	t.log = arena_calloc(a, t.cap_log, sizeof(*t.log));
 	if (!t.log)
 		return -ENOMEM;
@@ -562,6 +689,7 @@ int attach_apply(struct nl_sock *host, const char *netns_path, const struct atta
 	STEP("up", step_up(&t));
 	STEP("ethtool", step_ethtool(&t, a));
 	STEP("ebpf", step_ebpf(&t, hooks));
+	STEP("vrf", step_vrf(&t));
 	STEP("route", step_route(&t));
 	STEP("rule", step_rule(&t));
 	STEP("neigh", step_neigh(&t));

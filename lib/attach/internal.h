@@ -48,7 +48,20 @@ struct attach_link_set {
 	uint32_t gso_max_size, gro_max_size, gso_ipv4_max_size, gro_ipv4_max_size;
 	bool set_up, set_down;
 	int new_ifindex; /* with netns_fd: IFLA_NEW_IFINDEX, the index in the target; 0: any */
+	bool set_master; /* send IFLA_MASTER = @master (0: release from its master) */
+	int master;
 };
+
+/*
+ * The request attach_nl_link_set() sends, built in @buf (@cap bytes) without
+ * sending it (nl_request adds NLM_F_REQUEST | NLM_F_ACK and the seq). NULL
+ * when it does not fit.
+ */
+struct nlmsghdr *attach_nl_link_msg(void *buf, size_t cap, int ifindex,
+				    const struct attach_link_set *ls);
+/* The request attach_nl_route() sends (see attach_nl_link_msg); NULL: no fit or no family. */
+struct nlmsghdr *attach_nl_route_msg(void *buf, size_t cap, bool add, int ifindex,
+				     const struct nl_route *r);
 
 /* Requests; each returns 0 or the kernel's -errno with its extack text in @ext. */
 MUST_CHECK int attach_nl_link_set(struct nl_sock *s, int ifindex, const struct attach_link_set *ls,
@@ -123,5 +136,55 @@ MUST_CHECK int attach_ethtool_apply(const char *netns_path, int ifindex,
 MUST_CHECK int attach_ethtool_restore(const char *netns_path, int ifindex,
 				      const struct attach_ethtool_state *old, char *why,
 				      size_t whylen);
+
+/* ---------------------------------------------------------------- vrf.c */
+
+/* IFLA_IFALIAS of a VRF link dranet created (detach deletes only those, once unused). */
+#define ATTACH_VRF_ALIAS "dranet"
+
+/*
+ * RTM_NEWLINK (NLM_F_CREATE | NLM_F_EXCL) of a "vrf" link @name with
+ * IFLA_VRF_TABLE @table and IFLA_IFALIAS ATTACH_VRF_ALIAS, built in @buf;
+ * NULL when it does not fit (or @name is too long).
+ */
+struct nlmsghdr *attach_nl_vrf_msg(void *buf, size_t cap, const char *name, uint32_t table);
+/* RTM_GETLINK of the link named @name (NULL when it does not fit). */
+struct nlmsghdr *attach_nl_getlink_msg(void *buf, size_t cap, const char *name);
+/* RTM_DELLINK of @ifindex (NULL when it does not fit). */
+struct nlmsghdr *attach_nl_dellink_msg(void *buf, size_t cap, int ifindex);
+
+/* What the engine needs to know of a link that may be a VRF. */
+struct attach_vrf_link {
+	int ifindex;
+	unsigned flags; /* IFF_* */
+	int master;
+	char name[IFNAMSIZ];
+	char kind[NL_KIND_MAX]; /* IFLA_INFO_KIND, "" when none */
+	char alias[NL_ALIAS_MAX];
+	uint32_t table; /* IFLA_VRF_TABLE, 0 when absent */
+};
+
+/* Decode an RTM_NEWLINK message (a kernel reply, or our own request). 0 or -EBADMSG. */
+MUST_CHECK int attach_vrf_link_parse(const struct nlmsghdr *nlh, struct attach_vrf_link *out);
+/* The link named @name through @s: 0, -ENODEV when there is none, or -errno. */
+MUST_CHECK int attach_vrf_lookup(struct nl_sock *s, const char *name, struct attach_vrf_link *out);
+/*
+ * Create the VRF (attach_nl_vrf_msg). A kernel without the vrf link type
+ * answers -EOPNOTSUPP; @ext then says so (CONFIG_NET_VRF). 0 or -errno.
+ */
+MUST_CHECK int attach_vrf_create(struct nl_sock *s, const char *name, uint32_t table, char *ext,
+				 size_t extlen);
+MUST_CHECK int attach_nl_link_del(struct nl_sock *s, int ifindex, char *ext, size_t extlen);
+/* *n = the links whose master is @ifindex. 0 or -errno. */
+MUST_CHECK int attach_vrf_slaves(struct nl_sock *s, int ifindex, size_t *n);
+/* Route @i of @p as the engine installs it: with a VRF, in the VRF's table (as upstream). */
+void attach_route_in_plan(const struct attach_plan *p, size_t i, struct nl_route *r);
+/*
+ * Read /proc/sys/@key (e.g. "net/ipv4/tcp_l3mdev_accept") inside the netns
+ * at @netns_path into *@old (when not NULL) and write @val there (@val < 0:
+ * only read). 0 or -errno with @why.
+ */
+MUST_CHECK int attach_netns_sysctl(const char *netns_path, const char *key, int val, int *old,
+				   char *why, size_t whylen);
 
 #endif

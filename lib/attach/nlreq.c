@@ -24,13 +24,15 @@ static size_t fam_len(uint8_t family)
 	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
 }
 
-int attach_nl_link_set(struct nl_sock *s, int ifindex, const struct attach_link_set *ls, char *ext,
-		       size_t extlen)
+struct nlmsghdr *attach_nl_link_msg(void *buf, size_t cap, int ifindex,
+				    const struct attach_link_set *ls)
 {
-	uint8_t buf[NL_BUF_SIZE];
-	struct nlmsghdr *nlh = nl_msg_put_header(buf, sizeof(buf), RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi = nl_msg_put_extra(nlh, sizeof(buf), sizeof(*ifi));
+	struct nlmsghdr *nlh = nl_msg_put_header(buf, cap, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = nlh ? nl_msg_put_extra(nlh, cap, sizeof(*ifi)) : NULL;
 	bool ok = true;
+
+	if (!ifi)
+		return NULL;
 
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
@@ -39,27 +41,35 @@ int attach_nl_link_set(struct nl_sock *s, int ifindex, const struct attach_link_
 		ifi->ifi_flags = ls->set_up ? IFF_UP : 0;
 	}
 	if (ls->netns_fd >= 0)
-		ok &= nl_attr_put_u32(nlh, sizeof(buf), IFLA_NET_NS_FD, (uint32_t)ls->netns_fd);
+		ok &= nl_attr_put_u32(nlh, cap, IFLA_NET_NS_FD, (uint32_t)ls->netns_fd);
 	if (ls->netns_fd >= 0 && ls->new_ifindex > 0)
-		ok &= nl_attr_put_u32(nlh, sizeof(buf), IFLA_NEW_IFINDEX,
-				      (uint32_t)ls->new_ifindex);
+		ok &= nl_attr_put_u32(nlh, cap, IFLA_NEW_IFINDEX, (uint32_t)ls->new_ifindex);
 	if (ls->name && ls->name[0])
-		ok &= nl_attr_put_strz(nlh, sizeof(buf), IFLA_IFNAME, ls->name);
+		ok &= nl_attr_put_strz(nlh, cap, IFLA_IFNAME, ls->name);
 	if (ls->mtu)
-		ok &= nl_attr_put_u32(nlh, sizeof(buf), IFLA_MTU, ls->mtu);
+		ok &= nl_attr_put_u32(nlh, cap, IFLA_MTU, ls->mtu);
 	if (ls->mac_len)
-		ok &= nl_attr_put(nlh, sizeof(buf), IFLA_ADDRESS, ls->mac_len, ls->mac);
+		ok &= nl_attr_put(nlh, cap, IFLA_ADDRESS, ls->mac_len, ls->mac);
 	if (ls->gso_max_size)
-		ok &= nl_attr_put_u32(nlh, sizeof(buf), IFLA_GSO_MAX_SIZE, ls->gso_max_size);
+		ok &= nl_attr_put_u32(nlh, cap, IFLA_GSO_MAX_SIZE, ls->gso_max_size);
 	if (ls->gro_max_size)
-		ok &= nl_attr_put_u32(nlh, sizeof(buf), IFLA_GRO_MAX_SIZE, ls->gro_max_size);
+		ok &= nl_attr_put_u32(nlh, cap, IFLA_GRO_MAX_SIZE, ls->gro_max_size);
 	if (ls->gso_ipv4_max_size)
-		ok &= nl_attr_put_u32(nlh, sizeof(buf), NL_IFLA_GSO_IPV4_MAX_SIZE,
-				      ls->gso_ipv4_max_size);
+		ok &= nl_attr_put_u32(nlh, cap, NL_IFLA_GSO_IPV4_MAX_SIZE, ls->gso_ipv4_max_size);
 	if (ls->gro_ipv4_max_size)
-		ok &= nl_attr_put_u32(nlh, sizeof(buf), NL_IFLA_GRO_IPV4_MAX_SIZE,
-				      ls->gro_ipv4_max_size);
-	if (!ok)
+		ok &= nl_attr_put_u32(nlh, cap, NL_IFLA_GRO_IPV4_MAX_SIZE, ls->gro_ipv4_max_size);
+	if (ls->set_master)
+		ok &= nl_attr_put_u32(nlh, cap, IFLA_MASTER, (uint32_t)ls->master);
+	return ok ? nlh : NULL;
+}
+
+int attach_nl_link_set(struct nl_sock *s, int ifindex, const struct attach_link_set *ls, char *ext,
+		       size_t extlen)
+{
+	uint8_t buf[NL_BUF_SIZE];
+	struct nlmsghdr *nlh = attach_nl_link_msg(buf, sizeof(buf), ifindex, ls);
+
+	if (!nlh)
 		return -EMSGSIZE;
 	return nl_request(s, nlh, NULL, NULL, NULL, ext, extlen);
 }
@@ -104,20 +114,18 @@ int attach_nl_addr(struct nl_sock *s, bool add, int ifindex, const struct nl_add
 	return nl_request(s, nlh, NULL, NULL, NULL, ext, extlen);
 }
 
-int attach_nl_route(struct nl_sock *s, bool add, int ifindex, const struct nl_route *r, char *ext,
-		    size_t extlen)
+struct nlmsghdr *attach_nl_route_msg(void *buf, size_t cap, bool add, int ifindex,
+				     const struct nl_route *r)
 {
-	uint8_t buf[NL_BUF_SIZE];
-	struct nlmsghdr *nlh =
-		nl_msg_put_header(buf, sizeof(buf), add ? RTM_NEWROUTE : RTM_DELROUTE,
-				  add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	struct rtmsg *rtm = nl_msg_put_extra(nlh, sizeof(buf), sizeof(*rtm));
+	struct nlmsghdr *nlh = nl_msg_put_header(buf, cap, add ? RTM_NEWROUTE : RTM_DELROUTE,
+						 add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	struct rtmsg *rtm = nlh ? nl_msg_put_extra(nlh, cap, sizeof(*rtm)) : NULL;
 	size_t len = fam_len(r->family);
 	uint32_t table = r->table ? r->table : RT_TABLE_MAIN;
 	bool ok = true;
 
-	if (!len)
-		return -EAFNOSUPPORT;
+	if (!rtm || !len)
+		return NULL;
 	rtm->rtm_family = r->family;
 	rtm->rtm_dst_len = r->dst_len;
 	rtm->rtm_src_len = r->src_len;
@@ -126,15 +134,15 @@ int attach_nl_route(struct nl_sock *s, bool add, int ifindex, const struct nl_ro
 	rtm->rtm_protocol = add ? (r->protocol ? r->protocol : RTPROT_BOOT) : RTPROT_UNSPEC;
 	rtm->rtm_scope = add ? r->scope : RT_SCOPE_NOWHERE;
 	rtm->rtm_type = r->type ? r->type : RTN_UNICAST;
-	ok &= nl_attr_put_u32(nlh, sizeof(buf), RTA_TABLE, table);
+	ok &= nl_attr_put_u32(nlh, cap, RTA_TABLE, table);
 	if (r->dst_len)
-		ok &= nl_attr_put(nlh, sizeof(buf), RTA_DST, len, r->dst);
+		ok &= nl_attr_put(nlh, cap, RTA_DST, len, r->dst);
 	if (r->src_len)
-		ok &= nl_attr_put(nlh, sizeof(buf), RTA_SRC, len, r->src);
+		ok &= nl_attr_put(nlh, cap, RTA_SRC, len, r->src);
 	if (r->has_prefsrc)
-		ok &= nl_attr_put(nlh, sizeof(buf), RTA_PREFSRC, len, r->prefsrc);
+		ok &= nl_attr_put(nlh, cap, RTA_PREFSRC, len, r->prefsrc);
 	if (r->gw_family == r->family) {
-		ok &= nl_attr_put(nlh, sizeof(buf), RTA_GATEWAY, len, r->gw);
+		ok &= nl_attr_put(nlh, cap, RTA_GATEWAY, len, r->gw);
 	} else if (r->gw_family) {
 		/* RTA_VIA: struct rtvia { family; addr[] } (an IPv6 next hop of an IPv4 route). */
 		uint8_t via[2 + 16] = { 0 };
@@ -142,20 +150,32 @@ int attach_nl_route(struct nl_sock *s, bool add, int ifindex, const struct nl_ro
 
 		memcpy(via, &(uint16_t){ r->gw_family }, 2);
 		memcpy(via + 2, r->gw, glen);
-		ok &= nl_attr_put(nlh, sizeof(buf), RTA_VIA, 2 + glen, via);
+		ok &= nl_attr_put(nlh, cap, RTA_VIA, 2 + glen, via);
 	}
 	if (ifindex > 0)
-		ok &= nl_attr_put_u32(nlh, sizeof(buf), RTA_OIF, (uint32_t)ifindex);
+		ok &= nl_attr_put_u32(nlh, cap, RTA_OIF, (uint32_t)ifindex);
 	if (r->priority)
-		ok &= nl_attr_put_u32(nlh, sizeof(buf), RTA_PRIORITY, r->priority);
+		ok &= nl_attr_put_u32(nlh, cap, RTA_PRIORITY, r->priority);
 	if (add && r->mtu) {
-		struct nlattr *m = nl_attr_nest_start(nlh, sizeof(buf), RTA_METRICS);
+		struct nlattr *m = nl_attr_nest_start(nlh, cap, RTA_METRICS);
 
-		ok &= m && nl_attr_put_u32(nlh, sizeof(buf), RTAX_MTU, r->mtu);
+		ok &= m && nl_attr_put_u32(nlh, cap, RTAX_MTU, r->mtu);
 		if (m)
 			nl_attr_nest_end(nlh, m);
 	}
-	if (!ok)
+	return ok ? nlh : NULL;
+}
+
+int attach_nl_route(struct nl_sock *s, bool add, int ifindex, const struct nl_route *r, char *ext,
+		    size_t extlen)
+{
+	uint8_t buf[NL_BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	if (!fam_len(r->family))
+		return -EAFNOSUPPORT;
+	nlh = attach_nl_route_msg(buf, sizeof(buf), add, ifindex, r);
+	if (!nlh)
 		return -EMSGSIZE;
 	return nl_request(s, nlh, NULL, NULL, NULL, ext, extlen);
 }

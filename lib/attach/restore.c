@@ -239,6 +239,20 @@ static int move_back(struct nl_sock *pod, const struct nl_link *l, int host_ns, 
 	char ext[256] = "";
 	int ret;
 
+	/*
+	 * Out of its VRF (or any master a pod gave it) first: the kernel's
+	 * NETDEV_UNREGISTER of the move releases it too, but a VRF we delete
+	 * afterwards must see no slave of ours, and the host must get the
+	 * device back without a master whatever the kernel does.
+	 */
+	if (l->master) {
+		ls = (struct attach_link_set){ .netns_fd = -1, .set_master = true };
+		ret = attach_nl_link_set(pod, l->ifindex, &ls, ext, sizeof(ext));
+		if (ret < 0 && ret != -ENODEV)
+			return attach_err_set(err, "move", ret, ext,
+					      "release %s from its master in the pod", l->name);
+		ls = (struct attach_link_set){ .netns_fd = -1, .set_down = true };
+	}
 	/* Down before the move (field report 39); the move closes it anyway. */
 	if (l->flags & IFF_UP) {
 		ret = attach_nl_link_set(pod, l->ifindex, &ls, ext, sizeof(ext));
@@ -262,6 +276,37 @@ static int move_back(struct nl_sock *pod, const struct nl_link *l, int host_ns, 
 				      l->name, name);
 	}
 	return ret;
+}
+
+/*
+ * The VRF this attach created, once nothing is enslaved to it: found by
+ * name, and only while it is still a VRF of that table with our alias (the
+ * pod may have replaced it). Best effort: a VRF left behind dies with the
+ * pod's netns.
+ */
+static int vrf_cleanup(struct nl_sock *pod, const struct attach_result *res, const char *fp,
+		       struct attach_error *err)
+{
+	struct attach_vrf_link v;
+	char ext[256] = "";
+	size_t n;
+	int ret;
+
+	if (!pod || !res->vrf.name[0] || !res->vrf.created)
+		return 0;
+	ret = fault(fp, "vrf", "before", err);
+	if (ret < 0)
+		return ret;
+	ret = attach_vrf_lookup(pod, res->vrf.name, &v);
+	if (ret == 0 && !strcmp(v.kind, "vrf") && v.table == res->vrf.table &&
+	    !strcmp(v.alias, ATTACH_VRF_ALIAS) && attach_vrf_slaves(pod, v.ifindex, &n) == 0 &&
+	    n == 0) {
+		ret = attach_nl_link_del(pod, v.ifindex, ext, sizeof(ext));
+		if (ret < 0 && ret != -ENODEV)
+			return attach_err_set(err, "vrf", ret, ext, "delete vrf %s in the pod",
+					      res->vrf.name);
+	}
+	return fault(fp, "vrf", "after", err);
 }
 
 static int detach(struct nl_sock *host, const char *netns_path, const struct attach_snapshot *snap,
@@ -374,6 +419,9 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 			ret = attach_err_set(err, "ethtool", r2, why,
 					     "restore ethtool settings of %s", target);
 	}
+	/* Last: the host comes first, and a retry gets here again. */
+	if (ret == 0)
+		ret = vrf_cleanup(pod, res, fp, err);
 out:
 	if (host_ns >= 0)
 		close(host_ns);

@@ -700,10 +700,42 @@ struct json *attach_result_json(const struct attach_result *r)
 		    r->ethtool_old.n_private_flags, sizeof(struct nl_ethtool_flag), flag_fd,
 		    ARRAY_SIZE(flag_fd)) < 0)
 		goto out_free;
+	/* Only with a VRF: a result without one reads as before. */
+	if (r->vrf.name[0]) {
+		struct json *vrf = json_obj_add_object(o, "vrf");
+
+		if (!vrf || json_obj_add_str(vrf, "name", r->vrf.name) < 0 ||
+		    json_obj_add_int(vrf, "table", r->vrf.table) < 0 ||
+		    json_obj_add_bool(vrf, "created", r->vrf.created) < 0)
+			goto out_free;
+	}
 	return o;
 out_free:
 	json_free(o);
 	return NULL;
+}
+
+static int vrf_from_json(const struct json *v, struct attach_vrf_result *out, struct json_err *err)
+{
+	const struct json *name = json_get(v, "name"), *table = json_get(v, "table"),
+			  *created = json_get(v, "created");
+	const char *s;
+	int64_t i64;
+
+	if (!v)
+		return 0;
+	if (json_type_of(v) != JSON_OBJECT || json_count(v) != 3)
+		return bad(err, "", "vrf", "expected object {name, table, created}");
+	/* An empty name is no VRF, which is written as no member: refuse it. */
+	if (!name || json_get_string(name, &s) < 0 || !s[0] ||
+	    str_copy(out->name, sizeof(out->name), s) < 0)
+		return bad(err, "vrf", "name", "expected an interface name");
+	if (!table || json_get_int(table, &i64) < 0 || i64 <= 0 || i64 > UINT32_MAX)
+		return bad(err, "vrf", "table", "expected a table id");
+	out->table = (uint32_t)i64;
+	if (!created || json_get_bool(created, &out->created) < 0)
+		return bad(err, "vrf", "created", "expected a boolean");
+	return 0;
 }
 
 int attach_result_from_json(const struct json *v, struct arena *a, struct attach_result *out,
@@ -718,10 +750,10 @@ int attach_result_from_json(const struct json *v, struct arena *a, struct attach
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (json_type_of(v) != JSON_OBJECT || json_count(v) != 7)
+	if (json_type_of(v) != JSON_OBJECT || json_count(v) != 7u + !!json_get(v, "vrf"))
 		return bad(err, "", NULL,
 			   "expected object {podName, podIfindex, mac, ips, podRules, "
-			   "ethtoolFeatures, ethtoolPrivateFlags}");
+			   "ethtoolFeatures, ethtoolPrivateFlags[, vrf]}");
 	if (!name || json_get_string(name, &s) < 0 || str_copy(out->pod_name, IFNAMSIZ, s) < 0)
 		return bad(err, "", "podName", "expected an interface name");
 	if (!idx || json_get_int(idx, &i64) < 0 || i64 <= 0 || i64 > INT32_MAX)
@@ -760,5 +792,5 @@ int attach_result_from_json(const struct json *v, struct arena *a, struct attach
 	if (ret < 0)
 		return ret;
 	out->ethtool_old.private_flags = p;
-	return 0;
+	return vrf_from_json(json_get(v, "vrf"), &out->vrf, err);
 }

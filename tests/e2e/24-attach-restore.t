@@ -13,39 +13,8 @@ need_dranet
 ST=$E2E_TMP/state
 att() { "$DRANET" attach --state-dir "$ST" "$@"; }
 
-# settle DEV: wait (<= 3 s) until no address is tentative and the link is UP,
-# so that two dumps differ only in what we restored, not in DAD timing.
-settle() {
-	local i
-	for i in $(seq 30); do
-		if [ "$(ip -j addr show dev "$1" | jq '[.[0].addr_info[] | select(.tentative)] | length')" = 0 ] &&
-			[ "$(ip -j link show dev "$1" | jq -r '.[0].operstate')" = UP ]; then
-			return 0
-		fi
-		sleep 0.1
-	done
-}
-# dump DEV: every piece of host state detach promises to restore, normalised.
-dump() {
-	local d=$1 k
-	settle "$d"
-	echo "# link"
-	ip -j -d link show dev "$d" | jq -S '.[0]'
-	echo "# addr"
-	ip -j addr show dev "$d" | jq -S '.[0].addr_info | sort_by(.family, .local)'
-	echo "# route"
-	ip -j route show table all dev "$d" | jq -S 'sort_by(.table // "", .type // "", .dst, .metric // 0)'
-	echo "# rule"
-	ip -j rule show | jq -S .
-	ip -6 -j rule show | jq -S .
-	echo "# neigh"
-	ip -j neigh show nud permanent dev "$d" | jq -S 'sort_by(.dst)'
-	echo "# sysctl"
-	for k in arp_ignore arp_announce forwarding; do echo "ipv4 $k $(cat "/proc/sys/net/ipv4/conf/$d/$k")"; done
-	for k in forwarding disable_ipv6; do echo "ipv6 $k $(cat "/proc/sys/net/ipv6/conf/$d/$k")"; done
-}
 same_as_before() {
-	dump "$1" >"$E2E_TMP/after"
+	dev_dump "$1" >"$E2E_TMP/after"
 	diff -u "$E2E_TMP/before" "$E2E_TMP/after" || fail "$2: host state after detach differs (diff above)"
 }
 
@@ -79,7 +48,7 @@ setup_dev() {
 }
 
 setup_dev hostnic
-dump hostnic >"$E2E_TMP/before"
+dev_dump hostnic >"$E2E_TMP/before"
 grep -q '"table": "100"' "$E2E_TMP/before" || fail "setup: no table 100 route in the dump"
 
 # ---- 1. no config: the host's addresses and routes go along, and all come back.
@@ -142,7 +111,7 @@ info "temporary name ok"
 # ---- 5. detach twice: the second one is a no-op.
 att hostnic --netns /run/netns/pod >/dev/null
 att --detach hostnic >/dev/null
-settle hostnic
+dev_settle hostnic
 out=$(att --detach hostnic)
 # A no-op: no flap (a down/up would make the link-local address tentative again).
 assert_eq 0 "$(ip -j addr show dev hostnic | jq '[.[0].addr_info[] | select(.tentative)] | length')" "second detach flapped the link"
