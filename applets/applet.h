@@ -78,6 +78,8 @@ MUST_CHECK int applet_parse_feature_gates(const char *arg, struct applet_gates *
  * the result is empty, -EMSGSIZE when it does not fit @n.
  */
 MUST_CHECK int applet_node_name(const char *override, char *out, size_t n);
+/* A DNS-1123 subdomain (lower case, <= 253 bytes, labels of [a-z0-9-] not starting or ending with '-'), as the API server wants a node name. */
+bool applet_is_node_name(const char *s);
 
 struct arena;
 struct inv_expr;

@@ -164,6 +164,36 @@ static bool shown(const struct discover_opts *o, const struct inv_device *d, con
 	return !d->excluded && (!s || s->match);
 }
 
+/*
+ * A table cell as the terminal will show it: control bytes (a link name can
+ * hold ESC sequences) as \xNN; JSON and YAML escape them their own way.
+ * Returns @v itself when it is clean, NULL when out of memory.
+ */
+static const char *cell_printable(struct arena *a, const char *v)
+{
+	size_t n = 0, bad = 0;
+	char *out, *p;
+
+	for (; v[n]; n++)
+		bad += (unsigned char)v[n] < 0x20 || v[n] == 0x7f || v[n] == '\\';
+	if (!bad)
+		return v;
+	out = arena_alloc(a, n + 3 * bad + 1);
+	if (!out)
+		return NULL;
+	p = out;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			p += sprintf(p, "\\x%02x", c);
+		else
+			*p++ = (char)c;
+	}
+	*p = '\0';
+	return out;
+}
+
 #define N_COLS 11
 
 static int print_table(const struct discover_opts *o, const struct inv_scan *scan,
@@ -204,7 +234,7 @@ static int print_table(const struct discover_opts *o, const struct inv_scan *sca
 		r[9] = cell_rdma(d);
 		r[10] = reason_of(d, s);
 		for (size_t c = 0; c < N_COLS; c++)
-			if (!r[c])
+			if (!r[c] || !(r[c] = cell_printable(a, r[c])))
 				return -ENOMEM;
 		rows++;
 	}
@@ -430,6 +460,18 @@ static int parse_flags(int argc, char **argv, struct discover_opts *o)
 		return applet_usage_error(me, "node name: %s",
 					  ret == -EINVAL ? "empty hostname is invalid"
 							 : strerror(-ret));
+	if (!applet_is_node_name(o->node_name)) {
+		/* The pool is named after the node: its slices would be refused. */
+		if (o->slice)
+			return applet_usage_error(me,
+						  "node name '%s' is not a DNS-1123 subdomain "
+						  "(a Kubernetes node name)",
+						  o->node_name);
+		fprintf(stderr,
+			"%s: warning: node name '%s' is not a DNS-1123 subdomain: the API "
+			"server would refuse these slices\n",
+			me, o->node_name);
+	}
 	return 0;
 }
 

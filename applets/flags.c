@@ -219,6 +219,30 @@ int applet_node_name(const char *override, char *out, size_t n)
 	return 0;
 }
 
+bool applet_is_node_name(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+		if (label == 0 && c == '-')
+			return false;
+		label++;
+	}
+	return label > 0 && s[n - 1] != '-';
+}
+
 int applet_compile_expr(const char *applet, const char *flag, const char *src, int mode,
 			struct arena *a, struct inv_expr **out)
 {

@@ -8,6 +8,7 @@
 #include "applet.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,15 +79,42 @@ static int check_help(const struct applet *ap, int argc, char **argv)
 	return -1;
 }
 
+/*
+ * File descriptors 0-2 must be open: a process started with one closed would
+ * otherwise get its first socket there, and `--config -` would read a
+ * netlink socket as stdin (or a log line would go into one).
+ */
+static int std_fds_open(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd)
+			return -1;
+	}
+	return 0;
+}
+
+/* A write error on stdout (a full disk, a closed pipe) is a failure, as toybox's xexit. */
+static int finish(const char *name, int ret)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: write error on stdout: %s\n", name, strerror(errno));
+		if (ret == EXIT_OK)
+			ret = EXIT_FAIL;
+	}
+	return ret;
+}
+
 static int run(const struct applet *ap, int argc, char **argv)
 {
 	int ret = check_help(ap, argc, argv);
 
 	if (ret >= 0)
-		return ret;
+		return finish(ap->name, ret);
 	argv[0] = (char *)ap->name;
 	log_setup(ap->id, LOG_INFO);
-	return ap->main(argc, argv);
+	return finish(ap->name, ap->main(argc, argv));
 }
 
 int main(int argc, char **argv)
@@ -94,17 +122,19 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/');
 	const struct applet *ap;
 
+	if (std_fds_open() < 0)
+		return EXIT_FAIL;
 	base = base ? base + 1 : argv[0];
 	ap = find(base);
 	if (ap)
 		return run(ap, argc, argv);
 	if (argc > 1 && is_help(argv[1])) {
 		usage(stdout);
-		return EXIT_OK;
+		return finish("dranet", EXIT_OK);
 	}
 	if (argc > 1 && is_version(argv[1])) {
 		printf("dranet %s\n", DRANET_VERSION);
-		return EXIT_OK;
+		return finish("dranet", EXIT_OK);
 	}
 	if (argc > 1 && argv[1][0] != '-') {
 		ap = find(argv[1]);

@@ -733,8 +733,7 @@ int attach_config_parse(const char *text, size_t len, struct arena *a, struct at
 			verr(&v, "failed to unmarshal JSON data: %s",
 			     json_err_format(&jerr, msg, sizeof(msg)));
 		else
-			verr(&v, "failed to unmarshal JSON data: %s at offset %zu", jerr.msg,
-			     jerr.offset);
+			verr(&v, "failed to unmarshal JSON data: %s", jerr.msg);
 		return v.ret ? v.ret : -EBADMSG;
 	}
 	if (ret)

@@ -87,6 +87,19 @@ static void test_node_name(void)
 		*p = (char)tolower((unsigned char)*p);
 	CHECK_STR(out, host);
 	CHECK_EQ(applet_node_name("", out, sizeof(out)), 0);
+	/* what the API server takes as a node name (DNS-1123 subdomain) */
+	CHECK(applet_is_node_name("node-1.example.com"));
+	CHECK(applet_is_node_name("a"));
+	CHECK(!applet_is_node_name(""));
+	CHECK(!applet_is_node_name("bad_node..name"));
+	CHECK(!applet_is_node_name("a..b"));
+	CHECK(!applet_is_node_name("-a"));
+	CHECK(!applet_is_node_name("a-"));
+	CHECK(!applet_is_node_name("a.-b"));
+	CHECK(!applet_is_node_name("a-.b"));
+	CHECK(!applet_is_node_name(".a"));
+	CHECK(!applet_is_node_name("a."));
+	CHECK(!applet_is_node_name("Node"));
 	CHECK_STR(out, host);
 }
 
