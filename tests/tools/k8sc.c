@@ -251,7 +251,7 @@ static int cmd_watch(struct k8s_client *c, const char *node, int n, const char *
 	}
 	fprintf(stderr, "k8sc: watch connects=%u\n", k8s_watch_connects(w));
 	k8s_watch_free(w);
-	return ret;
+	return seen >= n ? 0 : ret ? ret : 1;
 }
 
 struct loop_ctx {
