@@ -423,12 +423,9 @@ void k8s_client_free(struct k8s_client *c)
 {
 	if (!c)
 		return;
-	while (c->head) {
-		struct k8s_req *r = c->head;
-
-		finish(r, -ECANCELED);
-		r->c = NULL;
-	}
+	/* each finish() unqueues its request; done() may free it */
+	while (c->head)
+		finish(c->head, -ECANCELED);
 	http_conn_free(c->conn);
 	tls_config_free(c->tls);
 	free(c);

@@ -180,9 +180,9 @@ void k8s_config_fini(struct k8s_config *cfg);
 #define K8S_REQ_ARENA_CAP (3 * K8S_BODY_MAX)
 
 /*
- * Append @s escaped for one path segment (RFC 3986 unreserved kept, and
- * Go's url.PathEscape set: everything else %XX) or for a query value (Go's
- * url.QueryEscape: space as '+'). Returns 0, -EINVAL (empty segment, or a
+ * Append @s escaped for one path segment as Go's url.PathEscape does (RFC
+ * 3986 unreserved and "$&+:=@" kept, everything else %XX, '/' included) or
+ * for a query value as url.QueryEscape does (unreserved kept, space as '+'). Returns 0, -EINVAL (empty segment, or a
  * "." / ".." segment), -ENOMEM (@out's cap).
  */
 MUST_CHECK int k8s_escape_path(struct buf *out, const char *s);
