@@ -478,6 +478,20 @@ MUST_CHECK int k8s_call_claim_status_apply(struct k8s_client *c, const char *ns,
 MUST_CHECK int k8s_call_event_create(struct k8s_client *c, const char *ns, const struct json *event,
 				     struct arena *a, struct k8s_call *call);
 
+enum k8s_collection {
+	K8S_COLL_SLICES, /* resource.k8s.io resourceslices (cluster-scoped) */
+	K8S_COLL_CLAIMS, /* resource.k8s.io resourceclaims, in a namespace or (NULL) all */
+};
+
+/*
+ * The escaped path of a collection, without a query, for k8s_watch_new()
+ * (and lists): "<base>/apis/resource.k8s.io/<v>/resourceslices",
+ * ".../namespaces/<ns>/resourceclaims" or ".../resourceclaims". *path lives
+ * in @a. Returns 0, -EINVAL, -ENOMEM.
+ */
+MUST_CHECK int k8s_collection_path(struct k8s_client *c, enum k8s_collection coll, const char *ns,
+				   struct arena *a, const char **path);
+
 /* Node fields the driver reads (lenient). */
 struct k8s_node_addr {
 	const char *type, *address;

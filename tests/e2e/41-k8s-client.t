@@ -120,6 +120,9 @@ assert_eq '192.0.2.6/24 192.0.2.99/24' "$(jq -r '[.status.devices[].networkData.
 	"re-apply keeps the other entry"
 assert_eq '["dra.net","gpu.example.com"]' "$(jq -c '[.metadata.managedFields[] | select(.operation == "Apply") | .manager] | sort' <<<"$out")" \
 	"field managers"
+# a claim watch from the current state: the claim comes as ADDED
+assert_eq '{"type":"ADDED","name":"c1","rv":"'"$(jq -r .metadata.resourceVersion <<<"$out")"'"}' \
+	"$(k watch-claims ns1 1)" "claim watch"
 # an entry of another driver is refused before anything is sent
 jq -n --argjson e "$(entry gpu.example.com gpu0 192.0.2.7/24)" '[$e]' >"$E2E_TMP/theirs.json"
 must_fail k apply-status ns1 c1 "$E2E_TMP/theirs.json"

@@ -19,6 +19,8 @@
  *                                   {"type", "name", "rv"} until N non-bookmark events;
  *                                   410 → {"type": "RELIST", "rv"} and the watch resumes
  *                                   from a fresh list's resourceVersion
+ *   watch-claims NS N               claims of namespace NS from their current state
+ *                                   (ADDED first), N non-bookmark events as above
  *   loop NODE K                     K list requests queued at once, driven by one
  *                                   poll() loop: {"done": K, "connects": ...}
  *
@@ -183,23 +185,18 @@ out:
 	return ret;
 }
 
-static int cmd_watch(struct k8s_client *c, const char *node, int n, const char *rv0,
+/* Watch slices of @node (NULL: claims of namespace @ns). */
+static int cmd_watch(struct k8s_client *c, const char *node, const char *ns, int n, const char *rv0,
 		     struct arena *a)
 {
-	struct k8s_call call;
 	struct k8s_watch *w = NULL;
-	char *path, *q, *fsel;
+	const char *path, *fsel = NULL;
 	int seen = 0, ret;
 
-	if (k8s_call_slices_list(c, NULL, NULL, a, &call))
+	if (k8s_collection_path(c, node ? K8S_COLL_SLICES : K8S_COLL_CLAIMS, ns, a, &path))
 		return 1;
-	path = arena_strdup(a, call.target);
-	fsel = arena_printf(a, "spec.nodeName=%s,spec.driver=dra.net", node);
-	if (!path || !fsel)
+	if (node && !(fsel = arena_printf(a, "spec.nodeName=%s,spec.driver=dra.net", node)))
 		return 1;
-	q = strchr(path, '?');
-	if (q)
-		*q = '\0';
 	ret = k8s_watch_new(c, path, fsel, rv0, &w);
 	if (ret) {
 		fprintf(stderr, "k8sc: watch: %s\n", strerror(-ret));
@@ -222,9 +219,10 @@ static int cmd_watch(struct k8s_client *c, const char *node, int n, const char *
 			continue;
 		}
 		if (ret == K8S_WATCH_GONE) {
-			char *rv = NULL;
+			char *rv = "";
 
-			ret = cmd_list(c, node, a, &rv);
+			/* claims: resume from their current state (ADDED again) */
+			ret = node ? cmd_list(c, node, a, &rv) : 0;
 			if (ret)
 				break;
 			printf("{\"type\":\"RELIST\",\"rv\":\"%s\"}\n", rv);
@@ -327,7 +325,11 @@ static int dispatch(struct k8s_client *c, int argc, char **argv, struct arena *a
 	}
 	if (strcmp(cmd, "watch") == 0) {
 		NEED(2);
-		return cmd_watch(c, argv[1], atoi(argv[2]), argc > 3 ? argv[3] : NULL, a);
+		return cmd_watch(c, argv[1], NULL, atoi(argv[2]), argc > 3 ? argv[3] : NULL, a);
+	}
+	if (strcmp(cmd, "watch-claims") == 0) {
+		NEED(2);
+		return cmd_watch(c, NULL, argv[1], atoi(argv[2]), NULL, a);
 	}
 	if (strcmp(cmd, "loop") == 0) {
 		NEED(2);

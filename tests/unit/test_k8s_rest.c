@@ -392,9 +392,10 @@ static void test_slice_shapes(void)
 	json_free(back);
 	REQUIRE(k8s_slice_to_v1(b2, K8S_RES_V1BETA2, &back) == 0);
 	CHECK_STR(print(back), slice_v1);
+	json_free(b2);
 	/* not a slice */
 	REQUIRE(json_parse("{\"spec\":{\"devices\":[1]}}", 24, &bad, NULL) == 0);
-	CHECK_EQ(k8s_slice_to_version(bad, K8S_RES_V1BETA1, &b2 /* unchanged on error */), -EINVAL);
+	CHECK_EQ(k8s_slice_to_version(bad, K8S_RES_V1BETA1, &b2), -EINVAL);
 	CHECK_EQ(k8s_slice_to_version(v1, K8S_RES_NONE, &b2), -EINVAL);
 	json_free(bad);
 	s = "{\"spec\":{\"devices\":[{\"name\":\"x\",\"basic\":1}]}}";
