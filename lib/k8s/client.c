@@ -40,10 +40,10 @@ struct k8s_req {
 	struct k8s_client *c;
 	struct k8s_req *next;
 	bool queued, in_flight, done_called, rereading;
-	struct arena *a; /* the call's copy */
+	struct arena *a; /* the call's strings */
 	struct arena *ra; /* one attempt's response */
 	char *method, *target, *content_type, *verb, *resource;
-	char *body;
+	char *body; /* heap, NUL-terminated; replaced after a 409 re-read */
 	size_t body_len;
 	bool idempotent, conflict_reread;
 	k8s_done_fn *done;
@@ -224,9 +224,12 @@ static int conflict_rebase(struct k8s_req *r)
 	if (!ret)
 		ret = json_print(mine, JSON_COMPACT, &out);
 	if (!ret) {
-		r->body = arena_dup(r->a, out.p, out.len + 1);
+		/* the new body replaces the old: a conflict loop does not pile copies up */
+		free(r->body);
+		r->body = out.p;
 		r->body_len = out.len;
-		ret = r->body ? 0 : -ENOMEM;
+		out.p = NULL;
+		out.len = out.size = 0;
 	}
 	buf_fini(&out);
 	json_free(cur);
@@ -494,7 +497,7 @@ int k8s_req_start(struct k8s_client *c, const struct k8s_call *call, k8s_done_fn
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->a = arena_new(call->body_len + 64 * 1024);
+	r->a = arena_new(64 * 1024);
 	r->ra = arena_new(K8S_REQ_ARENA_CAP);
 	if (!r->a || !r->ra)
 		goto out_free;
@@ -504,11 +507,13 @@ int k8s_req_start(struct k8s_client *c, const struct k8s_call *call, k8s_done_fn
 	r->verb = dup_or_null(r->a, call->verb, &oom);
 	r->resource = dup_or_null(r->a, call->resource, &oom);
 	if (call->body) {
-		r->body = arena_alloc(r->a, call->body_len + 1);
+		r->body = malloc(call->body_len + 1);
 		if (!r->body)
 			oom = true;
 		else
 			memcpy(r->body, call->body, call->body_len);
+		if (r->body)
+			r->body[call->body_len] = '\0';
 		r->body_len = call->body_len;
 	}
 	if (oom)
@@ -529,6 +534,7 @@ int k8s_req_start(struct k8s_client *c, const struct k8s_call *call, k8s_done_fn
 	*out = r;
 	return 0;
 out_free:
+	free(r->body);
 	arena_free(r->a);
 	arena_free(r->ra);
 	free(r);
@@ -584,6 +590,7 @@ void k8s_req_free(struct k8s_req *r)
 		r->done = NULL; /* the owner is freeing it: no callback into it */
 		finish(r, -ECANCELED);
 	}
+	free(r->body);
 	arena_free(r->a);
 	arena_free(r->ra);
 	free(r);

@@ -35,7 +35,12 @@ sed "s#certificate-authority: .*#certificate-authority: $D/tls/other-ca.crt#" "$
 out=$("$K" --kubeconfig "$E2E_TMP/kc-other" --versions v1 list node1 2>&1) && fail "other CA accepted"
 assert_contains "$out" "x509: certificate signed by unknown authority"
 assert_contains "$out" "attempts=1"
-info "auth: token file, client certificate, inline, in-cluster; wrong CA refused"
+# insecure-skip-tls-verify: works with any certificate, and says so loudly, once per client
+sed "s#certificate-authority: .*#insecure-skip-tls-verify: true#" "$KC" >"$E2E_TMP/kc-insecure"
+out=$("$K" --kubeconfig "$E2E_TMP/kc-insecure" --repeat 2 list node1 2>"$E2E_TMP/insecure.err")
+assert_eq "[] []" "$(jq -c .items <<<"$out" | words)" "insecure mode"
+assert_eq 1 "$(grep -c 'level=warn .*INSECURE' "$E2E_TMP/insecure.err")" "insecure warning once"
+info "auth: token file, client certificate, inline, in-cluster; wrong CA refused; insecure warns"
 
 # ------------------------------------------------------------ slices
 apiserver_admin POST /objects '{"apiVersion":"v1","kind":"Node","metadata":{"name":"node1"},
