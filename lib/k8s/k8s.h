@@ -377,7 +377,8 @@ typedef void k8s_done_fn(struct k8s_req *r, void *arg);
  * Queue @call on @c's request connection (one at a time, FIFO). @done may
  * be NULL (poll k8s_req_result instead). The request owns its copy of the
  * call; the caller owns *out and frees it with k8s_req_free() (also from
- * inside @done). Returns 0, -EINVAL, -ENOMEM.
+ * inside @done). Returns 0, -EINVAL (no method, a target not starting with
+ * '/'), -EMSGSIZE (body over HTTP_REQUEST_MAX), -ENOMEM.
  */
 MUST_CHECK int k8s_req_start(struct k8s_client *c, const struct k8s_call *call, k8s_done_fn *done,
 			     void *arg, struct k8s_req **out);
@@ -548,6 +549,13 @@ MUST_CHECK int k8s_watch_step(struct k8s_watch *w, uint64_t now_ms, short revent
 			      struct k8s_watch_event *ev);
 /* Resume from @rv (a fresh list's) after K8S_WATCH_GONE, or move it anyway. */
 MUST_CHECK int k8s_watch_restart(struct k8s_watch *w, const char *rv);
+/*
+ * The event-loop face of the watch: its fd (-1 while waiting to resume or
+ * stopped; it changes on every resume), the poll events, and when to step
+ * without I/O: 0 (now) while received events wait to be handed out (a step
+ * returns one at a time), the resume time, lib/http's deadline while
+ * streaming, UINT64_MAX when stopped.
+ */
 int k8s_watch_fd(const struct k8s_watch *w);
 short k8s_watch_events(struct k8s_watch *w);
 uint64_t k8s_watch_deadline(const struct k8s_watch *w);
