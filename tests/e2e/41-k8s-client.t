@@ -4,7 +4,7 @@
 # authentication (kubeconfig token file, client certificate, inline data, in-cluster),
 # discovery, ResourceSlice create/list/update/409/delete, Node GET, Events, claim status
 # by server-side apply next to another driver's entry, and requests queued together on
-# one kept-alive connection driven by one poll loop.
+# one kept-alive connection beside a watch, driven by one epoll loop.
 set -eu
 . "$(dirname "$0")/lib.sh"
 K=$O/tests/tools/k8sc
@@ -133,8 +133,12 @@ jq -n --argjson e "$(entry gpu.example.com gpu0 192.0.2.7/24)" '[$e]' >"$E2E_TMP
 must_fail k apply-status ns1 c1 "$E2E_TMP/theirs.json"
 info "events create; claim status apply keeps another driver's entry"
 
-# ------------------------------------------------------------ the loop: requests queued together
+# ------------------------------------------------------------ the driver's shape: one epoll loop
+# 7 lists and a create queued at once on the request connection, a slice watch on its own:
+# all answered on one kept-alive connection, and the watch sees the create
 before=$(apiserver_admin GET /counters | jq .connections.accepted)
-out=$(k --versions v1 loop node1 8)
-assert_eq '{"done":8,"failed":0}' "$out" "8 requests in one loop"
-assert_eq $((before + 1)) "$(apiserver_admin GET /counters | jq .connections.accepted)" "one kept-alive connection"
+out=$(k --versions v1 loop node1 8 "$E2E_TMP/s1.json")
+assert_eq '{"done":8,"failed":0,"watch_saw_create":true}' "$out" "8 requests and a watch in one loop"
+assert_eq $((before + 2)) "$(apiserver_admin GET /counters | jq .connections.accepted)" \
+	"one kept-alive connection for the requests, one for the watch"
+info "one epoll loop: 8 queued requests on one connection, a watch beside them"
