@@ -320,7 +320,8 @@ static int cmd_loop(struct k8s_client *c, const char *node, int k, const char *f
 	struct k8s_watch *w = NULL;
 	struct reg rc = { -1, 0 }, rw = { -1, 0 };
 	struct json *doc = NULL;
-	const char *path, *fsel, *created = NULL;
+	const char *path, *fsel, *created = NULL, *added[256];
+	size_t nadded = 0;
 	bool seen = false;
 	uint64_t end = time_now_ms() + 10000;
 	int ep = epoll_create1(EPOLL_CLOEXEC), ret;
@@ -383,10 +384,14 @@ static int cmd_loop(struct k8s_client *c, const char *node, int k, const char *f
 				ret = wret;
 				break;
 			}
-			if (wev.type == K8S_WATCH_ADDED && created && wev.meta.name &&
-			    strcmp(wev.meta.name, created) == 0)
-				seen = true;
+			/* the event may come before the create's answer: remember the names */
+			if (wev.type == K8S_WATCH_ADDED && wev.meta.name &&
+			    nadded < ARRAY_SIZE(added))
+				added[nadded++] = arena_strdup(a, wev.meta.name);
 		}
+		for (size_t i = 0; created && i < nadded; i++)
+			if (added[i] && strcmp(added[i], created) == 0)
+				seen = true;
 	}
 	printf("{\"done\":%d,\"failed\":%d,\"watch_saw_create\":%s}\n", x.done, x.failed,
 	       seen ? "true" : "false");
