@@ -161,6 +161,9 @@ static int start_attempt(struct k8s_req *r, uint64_t now)
 		log_debug("token re-read failed, keeping the old one", "file=%s", cfg->token_file);
 	hr.bearer = cfg->token;
 	arena_reset(r->ra);
+	r->resp_body = "";
+	r->resp_len = 0;
+	memset(&r->st, 0, sizeof(r->st));
 	r->attempts++;
 	ret = http_conn_request(c->conn, &hr, r->ra, K8S_BODY_MAX, 0, now, c->o.timeout_ms);
 	if (ret) {
@@ -245,9 +248,16 @@ static void on_response(struct k8s_req *r, uint64_t now)
 
 	r->in_flight = false;
 	r->http_status = s;
-	r->resp_body = resp->body ? resp->body : "";
+	/* lib/http's body lives until the connection's next request: keep a copy */
 	r->resp_len = resp->body ? resp->body_len : 0;
+	r->resp_body = arena_strndup(r->ra, resp->body ? resp->body : "", r->resp_len);
 	memset(&r->st, 0, sizeof(r->st));
+	if (!r->resp_body) {
+		r->resp_body = "";
+		r->resp_len = 0;
+		finish(r, -ENOMEM);
+		return;
+	}
 	if (s < 200 || s >= 300) {
 		if (k8s_status_parse(r->resp_body, r->resp_len, r->ra, &r->st))
 			memset(&r->st, 0, sizeof(r->st));
@@ -302,13 +312,6 @@ static void on_response(struct k8s_req *r, uint64_t now)
 	}
 	if (s == 403)
 		k8s_client_denied(c, r->method, r->target, r->verb, r->resource, r->st.message);
-	r->resp_body = arena_strndup(r->ra, r->resp_body, r->resp_len);
-	if (!r->resp_body) {
-		r->resp_body = "";
-		r->resp_len = 0;
-		finish(r, -ENOMEM);
-		return;
-	}
 	finish(r, k8s_errno_from_status(s, r->st.reason));
 }
 
