@@ -42,6 +42,9 @@ struct h2_conn {
 	size_t preface_got;
 	bool got_settings, failed, shutdown, peer_goaway;
 	uint32_t last_peer_stream, goaway_last;
+	/* Streams that were really opened and closed lately (§5.1 vs §5.1.1 errors). */
+	uint32_t closed_ids[32];
+	unsigned closed_next;
 	/* A frame that arrived in pieces. */
 	uint8_t in[H2_FRAME_HEADER_LEN + H2_MAX_FRAME_SIZE];
 	size_t in_len;
@@ -203,6 +206,7 @@ static void close_stream(struct h2_conn *c, struct h2_stream *s, uint32_t code)
 		c->n_streams--;
 		break;
 	}
+	c->closed_ids[c->closed_next++ % ARRAY_SIZE(c->closed_ids)] = s->id;
 	if (s->delivered && c->cb.on_close)
 		c->cb.on_close(c->user, s, code);
 	free_stream(s);
@@ -475,8 +479,12 @@ static int request_block(struct h2_conn *c, uint32_t id, struct slice block, con
 
 	if (id % 2 == 0)
 		return conn_error(c, -EPROTO, "client stream id is even", why);
-	if (id <= c->last_peer_stream)
-		return conn_error(c, -EPIPE, "HEADERS on a closed stream", why);
+	if (id <= c->last_peer_stream) {
+		for (size_t i = 0; i < ARRAY_SIZE(c->closed_ids); i++)
+			if (c->closed_ids[i] == id)
+				return conn_error(c, -EPIPE, "HEADERS on a closed stream", why);
+		return conn_error(c, -EPROTO, "stream id not above the last one", why);
+	}
 	c->last_peer_stream = id;
 	if (c->shutdown || c->n_streams >= H2_MAX_STREAMS) {
 		ret = decode_discard(c, block, why);
