@@ -310,6 +310,14 @@ static bool is_valid_value(struct slice v)
 	return true;
 }
 
+/* Copy into the stream arena; an empty slice points at a static "". */
+static int dup_slice(struct arena *a, struct slice v, struct slice *out)
+{
+	out->len = v.len;
+	out->p = v.len ? arena_dup(a, v.p, v.len) : (const uint8_t *)"";
+	return out->p ? 0 : -ENOMEM;
+}
+
 static int malformed(struct req_build *b, const char *why)
 {
 	b->why = why;
@@ -332,9 +340,7 @@ static int pseudo(struct req_build *b, struct slice name, struct slice value)
 		if (b->pseudo_seen & (1u << i))
 			return malformed(b, "duplicate pseudo-header");
 		b->pseudo_seen |= 1u << i;
-		dst[i]->p = arena_dup(b->a, value.p, value.len ? value.len : 1);
-		dst[i]->len = value.len;
-		return dst[i]->p ? 0 : -ENOMEM;
+		return dup_slice(b->a, value, dst[i]);
 	}
 	return malformed(b, "unknown or response pseudo-header");
 }
@@ -393,12 +399,8 @@ static int emit_field(void *ctx, struct slice name, struct slice value, unsigned
 		b->cap = cap;
 	}
 	f = &b->fields[b->req->n_fields];
-	f->name.p = arena_dup(b->a, name.p, name.len);
-	f->value.p = arena_dup(b->a, value.p, value.len ? value.len : 1);
-	if (!f->name.p || !f->value.p)
+	if (dup_slice(b->a, name, &f->name) < 0 || dup_slice(b->a, value, &f->value) < 0)
 		return -ENOMEM;
-	f->name.len = name.len;
-	f->value.len = value.len;
 	b->req->n_fields++;
 	return 0;
 }
@@ -444,6 +446,7 @@ static int trailers_block(struct h2_conn *c, struct h2_stream *s, struct slice b
 {
 	struct h2_request dummy = { 0 };
 	struct req_build b = { s->arena, &dummy, NULL, 0, false, true, 0, s->content_length, NULL };
+	uint32_t id;
 	int ret;
 
 	if (s->remote_closed) {
@@ -463,8 +466,9 @@ static int trailers_block(struct h2_conn *c, struct h2_stream *s, struct slice b
 		return stream_error(c, s->id, s, H2_PROTOCOL_ERROR,
 				    "body shorter than content-length");
 	s->remote_closed = true;
+	id = s->id; /* deliver() may free s */
 	ret = deliver(c, s, (struct slice){ NULL, 0 }, true);
-	if (ret == 0 && find_stream(c, s->id) == s)
+	if (ret == 0 && find_stream(c, id) == s)
 		remote_end(c, s);
 	return ret;
 }
