@@ -348,7 +348,7 @@ static void test_preface_and_settings(void)
 	CHECK_EQ(f.len % 6, 0);
 	/* The preface one byte at a time, then SETTINGS with one value. */
 	for (size_t i = 0; i < H2_PREFACE_LEN; i++)
-		feed(h, H2_PREFACE + i, 1);
+		feed(h, &H2_PREFACE[i], 1);
 	CHECK_EQ(h->feed_ret, 0);
 	send_frame(h, H2_FRAME_SETTINGS, 0, 0, set, sizeof(set));
 	CHECK_EQ(h->feed_ret, 0);
@@ -593,14 +593,14 @@ static void test_window_overflow(void)
 static void test_oversize_frame(void)
 {
 	struct h *h = &H;
-	static uint8_t b[H2_FRAME_HEADER_LEN + 16385];
+	static uint8_t b[H2_FRAME_HEADER_LEN + 16385], payload[16385];
 
 	start(h);
 	send_request(h, 1, true, 0, false);
 	/* Exactly at the limit is fine. */
-	feed(h, b, frame(b, H2_FRAME_DATA, 0, 1, b + 100, 16384));
+	feed(h, b, frame(b, H2_FRAME_DATA, 0, 1, payload, 16384));
 	CHECK_EQ(h->feed_ret, 0);
-	feed(h, b, frame(b, H2_FRAME_DATA, 0, 1, b + 100, 16385));
+	feed(h, b, frame(b, H2_FRAME_DATA, 0, 1, payload, 16385));
 	CHECK_EQ(h->feed_ret, -EMSGSIZE);
 	CHECK_EQ(goaway_code(h), H2_FRAME_SIZE_ERROR);
 	/* An oversize HEADERS, announced by its header alone. */

@@ -372,7 +372,7 @@ static void test_truncation(void)
 				}
 			}
 			{
-				struct collect c;
+				struct collect c = { 0 };
 				const char *why;
 
 				CHECK_EQ(hpack_decode(&dec, (struct slice){ b, n }, SIZE_MAX,
