@@ -45,6 +45,7 @@ struct h2_conn {
 	/* Streams that were really opened and closed lately (§5.1 vs §5.1.1 errors). */
 	uint32_t closed_ids[32];
 	unsigned closed_next;
+	unsigned reset_debt; /* peer resets minus answered streams, floored at 0 */
 	/* A frame that arrived in pieces. */
 	uint8_t in[H2_FRAME_HEADER_LEN + H2_MAX_FRAME_SIZE];
 	size_t in_len;
@@ -752,10 +753,13 @@ static int on_rst_stream(struct h2_conn *c, const struct h2_frame *f,
 	if (f->stream == 0)
 		return conn_error(c, -EPROTO, "RST_STREAM on stream 0", why);
 	s = find_stream(c, f->stream);
-	if (s)
+	if (s) {
 		close_stream(c, s, in->value);
-	else if (f->stream > c->last_peer_stream)
+		if (++c->reset_debt > H2_MAX_RESET_DEBT)
+			return conn_error(c, -E2BIG, "too many streams reset by the peer", why);
+	} else if (f->stream > c->last_peer_stream) {
 		return conn_error(c, -EPROTO, "RST_STREAM on an idle stream", why);
+	}
 	return 0;
 }
 
@@ -897,6 +901,8 @@ int h2_conn_feed(struct h2_conn *c, const void *in, size_t len, const char **why
 static void finish_local(struct h2_conn *c, struct h2_stream *s)
 {
 	s->local_closed = true;
+	if (c->reset_debt)
+		c->reset_debt--;
 	/* RFC 9113 §8.1: a complete response may end a request still sending. */
 	if (!s->remote_closed)
 		(void)put_u32_frame(c, H2_FRAME_RST_STREAM, s->id, H2_NO_ERROR);

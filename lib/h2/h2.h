@@ -44,6 +44,8 @@
 #define H2_STREAM_ARENA_CAP (H2_MAX_MESSAGE + (256u << 10))
 /* Response bytes queued per stream (a message plus framing). */
 #define H2_STREAM_OUT_CAP (H2_MAX_MESSAGE + (64u << 10))
+/* Streams the peer resets before our answer, net of answered ones ("rapid reset", CVE-2023-44487). */
+#define H2_MAX_RESET_DEBT 1000u
 /* Bytes of frames waiting for the socket; more means the peer does not read. */
 #define H2_CONN_OUT_CAP (1u << 20)
 

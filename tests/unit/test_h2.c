@@ -936,6 +936,36 @@ static void test_concurrent_streams(void)
 	CHECK_EQ(h->last_close_code, H2_CANCEL);
 }
 
+/* Open and reset streams without waiting for answers: GOAWAY(ENHANCE_YOUR_CALM). */
+static void test_rapid_reset(void)
+{
+	struct h *h = &H;
+	uint32_t id = 1;
+
+	start(h);
+	h->defer = true;
+	for (unsigned i = 0; i < H2_MAX_RESET_DEBT; i++, id += 2) {
+		send_request(h, id, true, 0, false);
+		send_frame(h, H2_FRAME_RST_STREAM, 0, id, "\0\0\0\x8", 4);
+	}
+	CHECK_EQ(h->feed_ret, 0);
+	/* Answered streams pay the debt back. */
+	h->defer = false;
+	send_request(h, id, false, 1, true);
+	id += 2;
+	drain(h);
+	h->n_out = 0;
+	send_request(h, id, true, 0, false);
+	send_frame(h, H2_FRAME_RST_STREAM, 0, id, "\0\0\0\x8", 4);
+	CHECK_EQ(h->feed_ret, 0);
+	id += 2;
+	send_request(h, id, true, 0, false);
+	send_frame(h, H2_FRAME_RST_STREAM, 0, id, "\0\0\0\x8", 4);
+	CHECK_EQ(h->feed_ret, -E2BIG);
+	CHECK_EQ(goaway_code(h), H2_ENHANCE_YOUR_CALM);
+	CHECK_EQ(h->closes, h->requests);
+}
+
 static void test_graceful_shutdown(void)
 {
 	struct h *h = &H;
@@ -1116,6 +1146,7 @@ static const struct t_case tests[] = {
 	T(test_malformed_requests),
 	T(test_compression_error),
 	T(test_concurrent_streams),
+	T(test_rapid_reset),
 	T(test_graceful_shutdown),
 	T(test_app_reset),
 	T(test_split_input),
