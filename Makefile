@@ -5,6 +5,8 @@
 #   make SAN=1 test      the same with host clang, ASan + UBSan (build/san/)
 #   make e2e             end-to-end tests in fresh network namespaces (root)
 #   make check           fmt-check + hdrcheck + test
+#   make regen           rewrite committed generated tables (lib/h2/huffman_table.c)
+#   make regen-check     fail when a committed table differs from its generator's output
 #   make fuzz T=NAME     libFuzzer run of tests/fuzz/fuzz_NAME.c (clang)
 #   make bench           benchmarks (bench/), printed, not tests
 #   make toolchain       the vendor libraries (also built on demand)
@@ -71,7 +73,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 
-.PHONY: all test e2e check fmt fmt-check hdrcheck fuzz bench toolchain clean unit-bins
+.PHONY: all test e2e check fmt fmt-check hdrcheck fuzz bench toolchain clean unit-bins regen regen-check
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -193,6 +195,18 @@ hdrcheck: $(STAMP) $(GEN_SRCS)
 	done; echo "hdrcheck: ok"
 
 check: fmt-check hdrcheck test
+
+# Committed tables with their generators beside them (STYLE.md 2.8); CI diffs the result.
+regen:
+	$(Q)/usr/bin/python3 lib/h2/huffman_gen.py lib/h2/huffman_table.c
+	$(Q)clang-format -i lib/h2/huffman_table.c
+
+# The committed tables are what their generators make now (for CI).
+regen-check:
+	$(Q)mkdir -p build/regen
+	$(Q)/usr/bin/python3 lib/h2/huffman_gen.py build/regen/huffman_table.c
+	$(Q)clang-format build/regen/huffman_table.c | diff -u lib/h2/huffman_table.c - \
+		&& echo "regen-check: ok"
 
 clean:
 	rm -rf build/dranet build/dranet-* build/lib build/applets build/tests build/fuzz build/tools build/gen build/san build/libfuzzer
