@@ -16,7 +16,6 @@ struct gstream {
 	struct h2_stream *s;
 	struct grpc_call *call;
 	struct gstream *prev, *next;
-	bool req_done; /* the client's END_STREAM arrived */
 	bool sent; /* our reply is queued */
 };
 
@@ -70,10 +69,14 @@ static void send_reply(struct gstream *g)
 		if (ret == 0)
 			ret = h2_submit_trailers(h2, g->s, f, n);
 	}
+	/*
+	 * A reply before the request ended (unknown method, over 4 MiB) is not
+	 * followed by RST_STREAM(NO_ERROR): lib/h2 sends a reset ahead of queued
+	 * frames, and clients read a reset before the status as an error. The
+	 * rest of the request is read and dropped.
+	 */
 	if (ret < 0)
 		h2_stream_reset(h2, g->s, h2_errcode_from_err(ret));
-	else if (!g->req_done)
-		h2_stream_reset(h2, g->s, H2_NO_ERROR); /* RFC 9113 §8.1 */
 	unlink_stream(g);
 }
 
@@ -106,7 +109,6 @@ static int on_request(void *user, struct h2_stream *s, const struct h2_request *
 		return -ENOMEM;
 	g->conn = c;
 	g->s = s;
-	g->req_done = end_stream;
 	h2_stream_set_user(s, g);
 	grpc_call_on_reply(g->call, on_reply, g);
 	g->next = c->streams;
@@ -134,8 +136,6 @@ static int on_data(void *user, struct h2_stream *s, struct slice data, bool end_
 	(void)user;
 	if (!g)
 		return 0;
-	if (end_stream)
-		g->req_done = true;
 	ret = grpc_call_data(g->call, data.p, data.len, end_stream, time_now_ns());
 	if (ret < 0)
 		return ret;

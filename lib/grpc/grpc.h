@@ -260,8 +260,8 @@ MUST_CHECK int grpc_call_fail(struct grpc_call *c, int err, const char *why);
  * One gRPC server connection: lib/h2's connection with one call per stream.
  * Replies go out as HEADERS (:status 200, content-type application/grpc),
  * DATA and trailers (grpc-status, grpc-message), or as one trailers-only
- * HEADERS for errors; a reply sent before the request ended is followed by
- * RST_STREAM(NO_ERROR) (RFC 9113 §8.1). Idle connections are never closed
+ * HEADERS for errors; after a reply sent before the request ended, the rest
+ * of the request is read and dropped. Idle connections are never closed
  * here: the kubelet keeps them (protocols.md §1.3).
  */
 struct grpc_conn;

@@ -225,21 +225,23 @@ def slow_request(dra, method, timeout, delay, pb_req):
     def gen():
         time.sleep(delay)
         yield pb_req
-    with channel(dra) as ch:
-        call = ch.stream_unary(method, request_serializer=lambda m: m.SerializeToString())
-        return call.future(gen(), timeout=timeout)
+    ch = channel(dra)
+    call = ch.stream_unary(method, request_serializer=lambda m: m.SerializeToString())
+    return ch, call.future(gen(), timeout=timeout)
 
 
 def deadlines_and_cancel(dra):
     import grpc
     pb, pbg = dra_modules("v1")
     m = "/k8s.io.kubelet.pkg.apis.dra.v1.DRAPlugin/NodePrepareResources"
-    f = slow_request(dra, m, 0.2, 1.0, pb.NodePrepareResourcesRequest())
+    ch, f = slow_request(dra, m, 0.2, 1.0, pb.NodePrepareResourcesRequest())
     code, det = code_of(f.result)
     check("deadline expires before the message", code == grpc.StatusCode.DEADLINE_EXCEEDED, "%s %s" % (code, det))
-    f = slow_request(dra, m, 10, 1.0, pb.NodePrepareResourcesRequest())
+    ch.close()
+    ch, f = slow_request(dra, m, 10, 1.0, pb.NodePrepareResourcesRequest())
     time.sleep(0.2)
-    check("client cancels", f.cancel(), "cancel() returned False")
+    check("client cancels", f.cancel() and f.cancelled(), "cancel() returned False")
+    ch.close()
     with channel(dra) as ch:
         code, _ = code_of(lambda: pbg.DRAPluginStub(ch).NodePrepareResources(
             pb.NodePrepareResourcesRequest(claims=claims(pb, 1)), timeout=5))
@@ -329,7 +331,8 @@ def misbehaving(reg, dra):
 def refusal(reg):
     import kpeer_reg_pb2 as pb
     import kpeer_reg_pb2_grpc as pbg
-    ino = os.stat(reg).st_ino
+    st0 = os.stat(reg)
+    ino = (st0.st_ino, st0.st_ctime_ns)
     with channel(reg) as ch:
         code, _ = code_of(lambda: pbg.RegistrationStub(ch).NotifyRegistrationStatus(
             pb.RegistrationStatus(plugin_registered=False, error="plugin validation failed: test"), timeout=5))
@@ -337,15 +340,16 @@ def refusal(reg):
     t0 = time.monotonic()
     while time.monotonic() - t0 < 4:
         try:
-            if os.stat(reg).st_ino != ino:
+            st = os.stat(reg)
+            if (st.st_ino, st.st_ctime_ns) != ino:
                 break
         except FileNotFoundError:
             pass
         time.sleep(0.05)
     st = os.stat(reg)
     check("refusal re-creates the registration socket",
-          st.st_ino != ino and stat.S_ISSOCK(st.st_mode) and (st.st_mode & 0o777) == 0o600,
-          "inode %d -> %d" % (ino, st.st_ino))
+          (st.st_ino, st.st_ctime_ns) != ino and stat.S_ISSOCK(st.st_mode) and (st.st_mode & 0o777) == 0o600,
+          "inode/ctime %s -> %s" % (ino, (st.st_ino, st.st_ctime_ns)))
     with channel(reg) as ch:
         code, _ = code_of(lambda: pbg.RegistrationStub(ch).GetInfo(pb.InfoRequest(), timeout=2))
         check("getinfo on the new socket", code.name == "OK", str(code))
