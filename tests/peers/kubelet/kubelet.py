@@ -6,7 +6,8 @@ compiled here with python3-grpc-tools.
 
     kubelet.py [--gen DIR] scenario REG_SOCK [--metrics FILE]
     kubelet.py [--gen DIR] golden OUT_DIR      write tests/data/grpc/*.hex
-    kubelet.py [--gen DIR] golden-check DIR    compare DIR/*.hex with our encoding
+    kubelet.py [--gen DIR] golden-check DIR    compare DIR/*.hex with this peer's encoding
+    kubelet.py [--gen DIR] seeds CORPUS_DIR    seed corpora of the fuzz_pb_* and grpc_frame targets
 
 The scenario does what the kubelet does (reference/protocols.md §1.3, §2.3)
 and then what a hostile or careless client does; each check prints
@@ -422,6 +423,40 @@ def golden_check(args):
     return len(FAILS)
 
 
+def seeds(args):
+    """Seed corpora for the fuzz targets, from this peer's encodings (files named by SHA-256)."""
+    import hashlib
+    import struct
+    import kpeer_reg_pb2 as rpb
+    g = golden_messages()
+    v1, _ = dra_modules("v1")
+    corpus = {
+        "pb_info_request": [rpb.InfoRequest().SerializeToString(), b"\x0a\x03abc", b"\x08\x01"],
+        "pb_registration_status": [g["registrationstatus"],
+                                   rpb.RegistrationStatus(plugin_registered=False,
+                                                          error="plugin validation failed").SerializeToString(),
+                                   rpb.RegistrationStatus().SerializeToString()],
+        "pb_prepare_request": [g["prepare_request_v1"], g["prepare_request_v1beta1"],
+                               v1.NodePrepareResourcesRequest(claims=claims(v1, 20)).SerializeToString()],
+        "pb_unprepare_request": [g["unprepare_request_v1"], g["unprepare_request_v1beta1"],
+                                 v1.NodeUnprepareResourcesRequest(claims=claims(v1, 5)).SerializeToString()],
+    }
+    frames = []
+    for i, m in enumerate([g["registrationstatus"], g["prepare_request_v1"], b""]):
+        frames.append(bytes([i * 7]) + b"\x00" + struct.pack(">I", len(m)) + m)
+    frames.append(b"\x03\x01\x00\x00\x00\x02\x08\x01")          # compressed
+    frames.append(b"\x00\x00\x00\x40\x00\x01")                  # 4 MiB + 1 declared
+    frames.append(b"\x01\x00\x00\x00\x00\x02\x08\x01\x00\x00")  # two messages
+    corpus["grpc_frame"] = frames
+    for target, items in corpus.items():
+        d = os.path.join(args.dir, target)
+        os.makedirs(d, exist_ok=True)
+        for data in items:
+            with open(os.path.join(d, hashlib.sha256(data).hexdigest()), "wb") as f:
+                f.write(data)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gen", default=os.path.join(os.getcwd(), "build/peers/kubelet/py"))
@@ -432,6 +467,9 @@ def main():
     p = sub.add_parser("golden")
     p.add_argument("dir")
     p.set_defaults(fn=golden)
+    p = sub.add_parser("seeds")
+    p.add_argument("dir")
+    p.set_defaults(fn=seeds)
     p = sub.add_parser("golden-check")
     p.add_argument("dir")
     p.set_defaults(fn=golden_check)
