@@ -5,6 +5,7 @@
 #   make SAN=1 test      the same with host clang, ASan + UBSan (build/san/)
 #   make e2e             end-to-end tests in fresh network namespaces (root)
 #   make check           fmt-check + hdrcheck + test
+#   make regen           rewrite committed generated tables (lib/h2/huffman_table.c)
 #   make fuzz T=NAME     libFuzzer run of tests/fuzz/fuzz_NAME.c (clang)
 #   make bench           benchmarks (bench/), printed, not tests
 #   make toolchain       the vendor libraries (also built on demand)
@@ -73,7 +74,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 
-.PHONY: all test e2e check fmt fmt-check hdrcheck fuzz bench toolchain clean unit-bins
+.PHONY: all test e2e check fmt fmt-check hdrcheck fuzz bench toolchain clean unit-bins regen
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -191,6 +192,11 @@ hdrcheck: $(STAMP) $(GEN_SRCS)
 	done; echo "hdrcheck: ok"
 
 check: fmt-check hdrcheck test
+
+# Committed tables with their generators beside them (STYLE.md 2.8); CI diffs the result.
+regen:
+	$(Q)/usr/bin/python3 lib/h2/huffman_gen.py lib/h2/huffman_table.c
+	$(Q)clang-format -i lib/h2/huffman_table.c
 
 clean:
 	rm -rf build/dranet build/dranet-* build/lib build/applets build/tests build/fuzz build/tools build/gen build/san build/libfuzzer

@@ -498,6 +498,7 @@ void hpack_enc_init(struct hpack_enc *e, bool use_table)
 {
 	hpack_table_init(&e->t, use_table ? H2_HPACK_TABLE_SIZE : 0);
 	e->use_table = use_table;
+	e->no_huffman = false;
 	e->pending_update = false;
 	e->peer_max = H2_HPACK_TABLE_SIZE;
 	e->pending_min = H2_HPACK_TABLE_SIZE;
@@ -536,11 +537,11 @@ void hpack_encode_begin(struct hpack_enc *e, struct wr *w)
 	e->pending_update = false;
 }
 
-static void put_string(struct wr *w, struct slice s)
+static void put_string(const struct hpack_enc *e, struct wr *w, struct slice s)
 {
 	size_t h = hpack_huff_encoded_len(s);
 
-	if (h < s.len) {
+	if (!e->no_huffman && s.len && h <= s.len) { /* as RFC 7541 C.6 does */
 		hpack_int_put(w, 0x80, 7, (uint32_t)h);
 		hpack_huff_encode(w, s);
 	} else {
@@ -586,8 +587,8 @@ void hpack_encode_field(struct hpack_enc *e, struct wr *w, struct slice name, st
 	else
 		hpack_int_put(w, 0x00, 4, idx);
 	if (!idx)
-		put_string(w, name);
-	put_string(w, value);
+		put_string(e, w, name);
+	put_string(e, w, value);
 	if (add)
 		hpack_table_add(&e->t, name, value);
 }

@@ -126,6 +126,7 @@ struct hpack_dec {
 struct hpack_enc {
 	struct hpack_table t;
 	bool use_table; /* index fields in the dynamic table */
+	bool no_huffman; /* raw strings only (tests: RFC 7541 C.3, C.5) */
 	bool pending_update; /* a size update starts the next block */
 	uint32_t pending_min; /* smallest size since the last block (RFC 7541 §4.2) */
 	uint32_t peer_max; /* the peer's SETTINGS_HEADER_TABLE_SIZE */
@@ -162,7 +163,7 @@ void hpack_encode_begin(struct hpack_enc *e, struct wr *w);
  * Encode one field: an exact static or dynamic match as an index, else a
  * literal (indexed name when there is one; incremental indexing when the
  * table is used and @never_index is false, "never indexed" when it is set),
- * strings Huffman-coded when that is strictly shorter. Errors set w->err.
+ * strings Huffman-coded when that is not longer (as RFC 7541 C.6). Errors set w->err.
  */
 void hpack_encode_field(struct hpack_enc *e, struct wr *w, struct slice name, struct slice value,
 			bool never_index);
