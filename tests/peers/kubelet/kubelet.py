@@ -7,6 +7,7 @@ compiled here with python3-grpc-tools.
     kubelet.py [--gen DIR] scenario REG_SOCK [--metrics FILE]
     kubelet.py [--gen DIR] golden OUT_DIR      write tests/data/grpc/*.hex
     kubelet.py [--gen DIR] golden-check DIR    compare DIR/*.hex with this peer's encoding
+    kubelet.py [--gen DIR] getinfo REG_SOCK    one GetInfo, as JSON
     kubelet.py [--gen DIR] seeds CORPUS_DIR    seed corpora of the fuzz_pb_* and grpc_frame targets
 
 The scenario does what the kubelet does (reference/protocols.md §1.3, §2.3)
@@ -457,6 +458,21 @@ def seeds(args):
     return 0
 
 
+def getinfo(args):
+    """One GetInfo (1 s deadline, as the kubelet) printed as JSON; exit 1 on an error."""
+    import json
+    import kpeer_reg_pb2 as pb
+    import kpeer_reg_pb2_grpc as pbg
+    with channel(args.reg) as ch:
+        code, info = code_of(lambda: pbg.RegistrationStub(ch).GetInfo(pb.InfoRequest(), timeout=1))
+    if code.name != "OK":
+        print(json.dumps({"error": code.name}))
+        return 1
+    print(json.dumps({"type": info.type, "name": info.name, "endpoint": info.endpoint,
+                      "supported_versions": list(info.supported_versions)}, sort_keys=True))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gen", default=os.path.join(os.getcwd(), "build/peers/kubelet/py"))
@@ -467,6 +483,9 @@ def main():
     p = sub.add_parser("golden")
     p.add_argument("dir")
     p.set_defaults(fn=golden)
+    p = sub.add_parser("getinfo")
+    p.add_argument("reg")
+    p.set_defaults(fn=getinfo)
     p = sub.add_parser("seeds")
     p.add_argument("dir")
     p.set_defaults(fn=seeds)
