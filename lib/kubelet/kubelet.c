@@ -182,6 +182,17 @@ static int h_get_info(void *ctx, struct grpc_call *call, const void *req, void *
 	return 0;
 }
 
+/* The kubelet's error text made safe for one logfmt value: printable ASCII, no quotes. */
+static void log_safe(char *out, size_t size, const char *in)
+{
+	size_t i = 0;
+
+	for (; in[i] && i + 1 < size; i++)
+		out[i] = (in[i] >= 0x20 && in[i] < 0x7f && in[i] != '"' && in[i] != '\\') ? in[i]
+											  : '?';
+	out[i] = '\0';
+}
+
 static int h_notify(void *ctx, struct grpc_call *call, const void *req, void **resp,
 		    const char **why)
 {
@@ -189,6 +200,7 @@ static int h_notify(void *ctx, struct grpc_call *call, const void *req, void **r
 		PLUGINREGISTRATION__REGISTRATION_STATUS_RESPONSE__INIT;
 	const Pluginregistration__RegistrationStatus *st = req;
 	struct kubelet *k = ctx;
+	char err[201];
 
 	(void)call;
 	(void)why;
@@ -207,9 +219,9 @@ static int h_notify(void *ctx, struct grpc_call *call, const void *req, void **r
 		if (k->retry_ms > KUBELET_RETRY_MAX_MS)
 			k->retry_ms = KUBELET_RETRY_MAX_MS;
 		k->retry_at_ms = time_now_ms() + k->retry_ms;
-		log_warn("kubelet refused the registration",
-			 "driver=%s error=\"%.200s\" retry_ms=%u", k->driver, st->error,
-			 k->retry_ms);
+		log_safe(err, sizeof(err), st->error);
+		log_warn("kubelet refused the registration", "driver=%s error=\"%s\" retry_ms=%u",
+			 k->driver, err, k->retry_ms);
 	}
 	*resp = &empty;
 	return 0;
