@@ -277,7 +277,11 @@ void grpc_conn_free(struct grpc_conn *c);
  * error. *@why (may be NULL) gets a protocol error's reason.
  */
 MUST_CHECK int grpc_conn_io(struct grpc_conn *c, int fd, uint64_t now_ns, const char **why);
-/* True when output is waiting (poll for writability). */
+/*
+ * True when output is waiting (poll for writability). Check it after
+ * answering pending calls (grpc_call_respond/fail) outside grpc_conn_io():
+ * their replies are queued, not written.
+ */
 bool grpc_conn_want_write(struct grpc_conn *c);
 /* The earliest deadline of an open call (monotonic ns), 0 for none. */
 uint64_t grpc_conn_deadline(const struct grpc_conn *c);

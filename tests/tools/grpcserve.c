@@ -5,7 +5,12 @@
  * serves them.
  *
  *   grpcserve --registry-dir DIR --plugins-dir DIR [--driver NAME]
- *             [--metrics FILE] [--max-conns N] [-v]
+ *             [--metrics FILE] [--max-conns N] [--defer-ms N] [-v]
+ *
+ * --defer-ms N answers every DRA call N ms late, the way the driver will
+ * when a prepare waits for the API server: the handler returns -EINPROGRESS
+ * and the loop calls grpc_call_respond() later (or the call is cancelled or
+ * expires first, and its cancel hook drops it).
  *
  * Prints "ready <reg socket> <dra socket>" on stdout once both listen. On
  * SIGTERM/SIGINT it shuts down: sockets removed, metrics written to FILE.
@@ -29,6 +34,91 @@ struct conn {
 	int fd;
 	struct grpc_conn *g;
 };
+
+/* Deferred DRA answers (--defer-ms). */
+struct deferred {
+	struct grpc_call *call;
+	void *resp;
+	uint64_t due_ns;
+	struct deferred *next;
+};
+
+static uint64_t defer_ns;
+static struct deferred *deferred_list;
+static grpc_handler_fn orig_fn[8];
+static struct grpc_method defer_methods[8];
+static uint64_t deferred_cancelled;
+
+static void drop_deferred(void *arg, struct grpc_call *call)
+{
+	struct deferred **pp = &deferred_list;
+
+	(void)arg;
+	for (; *pp; pp = &(*pp)->next) {
+		if ((*pp)->call == call) {
+			struct deferred *d = *pp;
+
+			*pp = d->next;
+			free(d);
+			deferred_cancelled++;
+			return;
+		}
+	}
+}
+
+static int deferring(void *ctx, struct grpc_call *call, const void *req, void **resp,
+		     const char **why)
+{
+	size_t i = (size_t)(grpc_call_method(call) - defer_methods);
+	struct deferred *d;
+	int ret = orig_fn[i](ctx, call, req, resp, why);
+
+	if (ret < 0)
+		return ret;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->call = call;
+	d->resp = *resp;
+	d->due_ns = time_now_ns() + defer_ns;
+	d->next = deferred_list;
+	deferred_list = d;
+	grpc_call_on_cancel(call, drop_deferred, NULL);
+	return -EINPROGRESS;
+}
+
+static void install_defer(struct kubelet *k)
+{
+	for (size_t i = 0; i < k->dra_srv.n_methods && i < ARRAY_SIZE(defer_methods); i++) {
+		defer_methods[i] = k->dra_srv.methods[i];
+		orig_fn[i] = defer_methods[i].fn;
+		defer_methods[i].fn = deferring;
+	}
+	k->dra_srv.methods = defer_methods;
+}
+
+/* Answer the deferred calls that are due; returns the earliest remaining due time. */
+static uint64_t answer_deferred(uint64_t now)
+{
+	struct deferred **pp = &deferred_list;
+	uint64_t next = 0;
+
+	while (*pp) {
+		struct deferred *d = *pp;
+
+		if (d->due_ns > now) {
+			if (!next || d->due_ns < next)
+				next = d->due_ns;
+			pp = &d->next;
+			continue;
+		}
+		*pp = d->next;
+		if (grpc_call_respond(d->call, d->resp) < 0)
+			log_warn("deferred answer refused", "%s", "err=already");
+		free(d);
+	}
+	return next;
+}
 
 static volatile sig_atomic_t stop;
 /* Replies by grpc-status, both services (grpcserve_calls_total in the metrics file). */
@@ -82,9 +172,11 @@ static int write_metrics(const struct kubelet *k, const char *path)
 	if (ret == 0) {
 		ret = buf_printf(&b,
 				 "grpcserve_getinfo_calls %llu\ngrpcserve_notify_calls %llu\n"
-				 "grpcserve_refusals %u\ngrpcserve_registered %d\n",
+				 "grpcserve_refusals %u\ngrpcserve_registered %d\n"
+				 "grpcserve_deferred_cancelled %llu\n",
 				 (unsigned long long)k->getinfo_calls,
-				 (unsigned long long)k->notify_calls, k->refusals, k->registered);
+				 (unsigned long long)k->notify_calls, k->refusals, k->registered,
+				 (unsigned long long)deferred_cancelled);
 	}
 	for (int i = 0; ret == 0 && i <= GRPC_UNAUTHENTICATED; i++)
 		ret = buf_printf(&b, "grpcserve_calls_total{status=\"%s\"} %llu\n",
@@ -122,6 +214,16 @@ static int run(struct kubelet *k, size_t max_conns)
 			};
 			if (d && (!wake || d < wake))
 				wake = d;
+		}
+		if (deferred_list) {
+			uint64_t t = answer_deferred(now);
+
+			if (t && (!wake || t < wake))
+				wake = t;
+			/* Answers just queued: write them now. */
+			for (size_t i = 0; i < n; i++)
+				if (grpc_conn_want_write(conns[i].g))
+					pfd[2 + i].events |= POLLOUT;
 		}
 		if (kubelet_next_tick(k)) {
 			uint64_t t = kubelet_next_tick(k) * 1000000ull;
@@ -178,6 +280,7 @@ int main(int argc, char **argv)
 		{ "driver", required_argument, NULL, 'd' },
 		{ "metrics", required_argument, NULL, 'm' },
 		{ "max-conns", required_argument, NULL, 'c' },
+		{ "defer-ms", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -206,12 +309,17 @@ int main(int argc, char **argv)
 			if (max_conns < 1 || max_conns > MAX_CONNS)
 				max_conns = MAX_CONNS;
 			break;
+		case 'D':
+			defer_ns = strtoull(optarg, NULL, 10) * 1000000ull;
+			break;
 		case 'v':
 			level = LOG_DEBUG;
 			break;
 		default:
-			fprintf(stderr, "usage: grpcserve --registry-dir DIR --plugins-dir DIR "
-					"[--driver NAME] [--metrics FILE] [--max-conns N] [-v]\n");
+			fprintf(stderr,
+				"usage: grpcserve --registry-dir DIR --plugins-dir DIR "
+				"[--driver NAME] [--metrics FILE] [--max-conns N] [--defer-ms N] "
+				"[-v]\n");
 			return 2;
 		}
 	}
@@ -226,6 +334,8 @@ int main(int argc, char **argv)
 	}
 	k.reg_srv.done = on_done;
 	k.dra_srv.done = on_done;
+	if (defer_ns)
+		install_defer(&k);
 	printf("ready %s %s\n", k.reg_path, k.dra_path);
 	fflush(stdout);
 	ret = run(&k, max_conns);

@@ -7,6 +7,7 @@ compiled here with python3-grpc-tools.
     kubelet.py [--gen DIR] scenario REG_SOCK [--metrics FILE]
     kubelet.py [--gen DIR] golden OUT_DIR      write tests/data/grpc/*.hex
     kubelet.py [--gen DIR] golden-check DIR    compare DIR/*.hex with this peer's encoding
+    kubelet.py [--gen DIR] deferred REG_SOCK [--defer-ms N]   against grpcserve --defer-ms N
     kubelet.py [--gen DIR] getinfo REG_SOCK    one GetInfo, as JSON
     kubelet.py [--gen DIR] seeds CORPUS_DIR    seed corpora of the fuzz_pb_* and grpc_frame targets
 
@@ -250,9 +251,10 @@ def deadlines_and_cancel(dra):
         check("serving after deadline and cancel", code.name == "OK", str(code))
 
 
-def raw_h2_deadline(dra):
-    """Hand-driven HTTP/2 (python3-h2): HEADERS with grpc-timeout 100m and no DATA.
-    The server itself must answer DEADLINE_EXCEEDED (the client never gives up)."""
+def raw_h2_deadline(dra, body=None):
+    """Hand-driven HTTP/2 (python3-h2): HEADERS with grpc-timeout 100m and no DATA
+    (or @body, for a server that answers late). The server itself must answer
+    DEADLINE_EXCEEDED (this client never gives up)."""
     import h2.config
     import h2.connection
     import h2.events
@@ -265,6 +267,8 @@ def raw_h2_deadline(dra):
                        (":path", "/k8s.io.kubelet.pkg.apis.dra.v1.DRAPlugin/NodePrepareResources"),
                        (":authority", "localhost"), ("content-type", "application/grpc"),
                        ("te", "trailers"), ("grpc-timeout", "100m")])
+    if body is not None:
+        c.send_data(1, b"\x00" + len(body).to_bytes(4, "big") + body, end_stream=True)
     s.sendall(c.data_to_send())
     t0 = time.monotonic()
     status = None
@@ -358,6 +362,42 @@ def refusal(reg):
         code, _ = code_of(lambda: pbg.RegistrationStub(ch).NotifyRegistrationStatus(
             pb.RegistrationStatus(plugin_registered=True), timeout=5))
         check("notify registered after retry", code.name == "OK", str(code))
+
+
+def deferred(args):
+    """Against grpcserve --defer-ms N: every DRA answer comes N ms late."""
+    import grpc
+    delay = args.defer_ms / 1000.0
+    dra = registration(args.reg)
+    if not dra:
+        return 1
+    pb, pbg = dra_modules("v1")
+    chans = [channel(dra) for _ in range(2)]
+    t0 = time.monotonic()
+    futs = [(i, pbg.DRAPluginStub(chans[i % 2]).NodePrepareResources.future(
+        pb.NodePrepareResourcesRequest(claims=[pb.Claim(namespace="n", uid="d%d" % i, name="c")]), timeout=10))
+        for i in range(100)]
+    bad = [i for i, f in futs if list(code_of(f.result)[1].claims.keys()) != ["d%d" % i]]
+    dt = time.monotonic() - t0
+    check("100 late answers, all in parallel (%.2f s)" % dt, not bad and delay <= dt < delay + 3, "bad %s, %.2f s" % (bad[:5], dt))
+    stub = pbg.DRAPluginStub(chans[0])
+    t0 = time.monotonic()
+    code, det = code_of(lambda: stub.NodePrepareResources(pb.NodePrepareResourcesRequest(), timeout=delay / 3))
+    dt = time.monotonic() - t0
+    check("deadline before the late answer", code == grpc.StatusCode.DEADLINE_EXCEEDED and dt < delay,
+          "%s %s after %.2f s" % (code, det, dt))
+    f = stub.NodePrepareResources.future(pb.NodePrepareResourcesRequest(), timeout=10)
+    time.sleep(delay / 3)
+    check("cancel while the server holds the call", f.cancel(), "cancel() returned False")
+    raw_h2_deadline(dra, pb.NodePrepareResourcesRequest(claims=claims(pb, 1)).SerializeToString())
+    time.sleep(delay * 1.5)  # the dropped calls' answers would have been due now
+    code, resp = code_of(lambda: stub.NodeUnprepareResources(
+        pb.NodeUnprepareResourcesRequest(claims=claims(pb, 2)), timeout=10))
+    check("late answers still served", code.name == "OK" and len(resp.claims) == 2, str(code))
+    for c in chans:
+        c.close()
+    print("kubelet.py: %d failed" % len(FAILS))
+    return len(FAILS)
 
 
 def scenario(args):
@@ -483,6 +523,10 @@ def main():
     p = sub.add_parser("golden")
     p.add_argument("dir")
     p.set_defaults(fn=golden)
+    p = sub.add_parser("deferred")
+    p.add_argument("reg")
+    p.add_argument("--defer-ms", type=int, default=300)
+    p.set_defaults(fn=deferred)
     p = sub.add_parser("getinfo")
     p.add_argument("reg")
     p.set_defaults(fn=getinfo)
