@@ -40,6 +40,8 @@ assert_eq "ready $REG/dra.net-reg.sock $PLUG/dra.net/dra.sock" "$(cat "$T/serve.
 assert_eq 600 "$(stat -c %a "$REG/dra.net-reg.sock")" "registration socket mode"
 assert_eq 600 "$(stat -c %a "$PLUG/dra.net/dra.sock")" "DRA socket mode"
 
+/usr/bin/python3 tests/peers/kubelet/kubelet.py --gen "$O/peers/kubelet/py" golden-check tests/data/grpc \
+	>"$T/golden.out" 2>&1 || fail "golden bytes: $(grep -v '^ok ' "$T/golden.out")"
 out=$(/usr/bin/python3 tests/peers/kubelet/kubelet.py --gen "$O/peers/kubelet/py" scenario \
 	"$REG/dra.net-reg.sock" 2>&1) || {
 	printf '%s\n' "$out" | grep -v '^ok '

@@ -8,7 +8,8 @@
 # on 4 connections, exactly 4 MiB and one byte over (RESOURCE_EXHAUSTED), six
 # concurrent 3 MiB requests (flow control, BDP pings), unknown methods
 # (UNIMPLEMENTED), a deadline that expires and a client cancellation (both
-# seen by the server), misbehaving raw clients, an idle connection reused.
+# seen by the server), misbehaving raw clients, an idle connection reused;
+# and the golden bytes of tests/data/grpc as grpc-go encodes them.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -16,6 +17,13 @@ SERVE=$O/tests/tools/grpcserve
 [ -x "$SERVE" ] || fail "$SERVE not built (make e2e builds it)"
 bash tests/peers/kubelet/build-go.sh "$O" || fail "cannot build the grpc-go peer"
 T=$E2E_TMP
+
+# grpc-go's encoding of the golden messages (written by the grpcio peer, and
+# compared with our protoc-c encoding by test_proto): three stacks agree.
+out=$("$O/peers/kubelet/kubeletgo" -golden tests/data/grpc 2>&1) || {
+	printf '%s\n' "$out" | grep -v '^ok '
+	fail "grpc-go encodes the golden messages differently"
+}
 
 "$SERVE" --registry-dir "$T/registry" --plugins-dir "$T/plugins" --metrics "$T/metrics" \
 	>"$T/serve.out" 2>"$T/serve.err" &

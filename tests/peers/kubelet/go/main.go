@@ -5,6 +5,7 @@
 // lib/ and proto/. Built by build-go.sh.
 //
 //	kubeletgo -reg REG_SOCK
+//	kubeletgo -golden DIR     compare DIR/*.hex (written by kubelet.py) with grpc-go's encoding
 //
 // Each check prints "ok NAME" or "FAIL NAME: why"; the exit status is 1 when
 // any failed.
@@ -12,10 +13,12 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -27,8 +30,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
-	drav1 "kpeer/drav1pb"
 	drav1beta1 "kpeer/drav1beta1pb"
+	drav1 "kpeer/drav1pb"
 	reg "kpeer/regpb"
 )
 
@@ -263,9 +266,53 @@ func misbehaving(draPath string) {
 	check("idle connection still served", err == nil, "%v", err)
 }
 
+// golden: the same messages as kubelet.py's golden_messages(), encoded by
+// google.golang.org/protobuf (deterministic: map keys sorted).
+func golden(dir string) {
+	msgs := map[string]proto.Message{
+		"plugininfo": &reg.PluginInfo{Type: "DRAPlugin", Name: "dra.net",
+			Endpoint:          "/var/lib/kubelet/plugins/dra.net/dra.sock",
+			SupportedVersions: []string{"v1.DRAPlugin", "v1beta1.DRAPlugin"}},
+		"registrationstatus": &reg.RegistrationStatus{PluginRegistered: true, Error: "e"},
+		"prepare_request_v1": &drav1.NodePrepareResourcesRequest{Claims: []*drav1.Claim{
+			{Namespace: "default", Uid: "0a1b-uid", Name: "claim-a"},
+			{Namespace: "kube-system", Uid: "2c3d-uid", Name: "claim-b"}}},
+		"prepare_response_v1": &drav1.NodePrepareResourcesResponse{Claims: map[string]*drav1.NodePrepareResourceResponse{
+			"0a1b-uid": {Devices: []*drav1.Device{{RequestNames: []string{"nic"}, PoolName: "node-1",
+				DeviceName: "pci-0000-00-03-0", CdiDeviceIds: []string{"dra.net/nic=eth1"}}}},
+			"2c3d-uid": {Error: "no such device"}}},
+		"unprepare_request_v1": &drav1.NodeUnprepareResourcesRequest{Claims: []*drav1.Claim{
+			{Namespace: "default", Uid: "0a1b-uid", Name: "claim-a"}}},
+		"unprepare_response_v1": &drav1.NodeUnprepareResourcesResponse{Claims: map[string]*drav1.NodeUnprepareResourceResponse{
+			"0a1b-uid": {}, "2c3d-uid": {Error: "busy"}}},
+		"prepare_request_v1beta1": &drav1beta1.NodePrepareResourcesRequest{Claims: []*drav1beta1.Claim{
+			{Namespace: "default", Uid: "0a1b-uid", Name: "claim-a"},
+			{Namespace: "kube-system", Uid: "2c3d-uid", Name: "claim-b"}}},
+		"unprepare_response_v1beta1": &drav1beta1.NodeUnprepareResourcesResponse{Claims: map[string]*drav1beta1.NodeUnprepareResourceResponse{
+			"0a1b-uid": {}, "2c3d-uid": {Error: "busy"}}},
+	}
+	for name, m := range msgs {
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+		raw, rerr := os.ReadFile(filepath.Join(dir, name+".hex"))
+		want, herr := hex.DecodeString(strings.TrimSpace(string(raw)))
+		got := hex.EncodeToString(b)
+		check("golden "+name, err == nil && rerr == nil && herr == nil && got == hex.EncodeToString(want),
+			"%v %v %v: %s != %s", err, rerr, herr, got, hex.EncodeToString(want))
+	}
+}
+
 func main() {
 	regPath := flag.String("reg", "", "registration socket")
+	goldenDir := flag.String("golden", "", "check the golden hex files in DIR")
 	flag.Parse()
+	if *goldenDir != "" {
+		golden(*goldenDir)
+		fmt.Printf("kubeletgo: %d failed\n", failed)
+		if failed > 0 {
+			os.Exit(1)
+		}
+		return
+	}
 	draPath := registration(*regPath)
 	conn := dial(draPath)
 	draCalls(conn)
