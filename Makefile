@@ -55,12 +55,14 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fstack-protector-strong $(FORTIFY)
 	$(if $(filter musl,$(FLAVOUR)),-isystem $(KINC))
 ALL_LDFLAGS := $(LDSTATIC) $(SANFLAGS) $(LDFLAGS)
 # Vendor libraries, each used by exactly one area (lib/tls: BearSSL, lib/json: cJSON,
-# lib/inventory: zlib).
-VENDOR_LIBS := -lbearssl -lcjson -lz
+# lib/inventory: zlib; protobuf-c: the runtime of the protoc-c code made from proto/).
+VENDOR_LIBS := -lbearssl -lcjson -lz -lprotobuf-c
 LDLIBS := -L$(SYSROOT)/lib $(VENDOR_LIBS)
 
-# Generated sources (build/gen/, never committed).
-GEN_SRCS := $(GEN)/pcinames.c
+# Generated sources (build/gen/, never committed): the PCI name table and the
+# protoc-c output of every proto/*.proto (build/gen/proto/NAME.pb-c.{c,h}).
+PROTO_SRCS := $(sort $(wildcard proto/*.proto))
+GEN_SRCS := $(GEN)/pcinames.c $(PROTO_SRCS:%.proto=$(GEN)/%.pb-c.c)
 
 LIB_SRCS := $(sort $(wildcard lib/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o) $(GEN_SRCS:%.c=%.o)
@@ -99,6 +101,12 @@ $(GEN)/pcinames.c: lib/inventory/pcinames_gen.py $(PCI_IDS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)/usr/bin/python3 lib/inventory/pcinames_gen.py $(PCI_IDS) $@
+
+# protoc-c (Debian's protobuf-c-compiler): one grouped rule makes the .c and .h.
+$(GEN)/proto/%.pb-c.c $(GEN)/proto/%.pb-c.h: proto/%.proto
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PROTOC  $<")
+	$(Q)protoc-c -I. --c_out=$(GEN) $<
 
 $(O)/libdranet.a: $(LIB_OBJS)
 	@rm -f $@

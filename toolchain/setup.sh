@@ -43,8 +43,13 @@ PACKAGES=(
 	jq git file          # tests/ci.sh, e2e asserts, `file` says statically linked
 	dnsmasq-base         # e2e 22-dhcp: the DHCP server (binary only, no service)
 	curl                 # a second, independent client of the API server peer (e2e 45)
-	python3-h2           # e2e 50-h2: an independent HTTP/2 client (and python3-hpack: make regen)
+	python3-h2           # e2e 50-h2 and 55: an independent HTTP/2 client (and python3-hpack: make regen)
 	containernetworking-plugins # bench/attach.sh: the host-device CNI plugin
+	# The kubelet stand-ins (tests/peers/kubelet, e2e 55-56), reference/peers.md §1-2:
+	python3-grpcio python3-grpc-tools # grpcio client + protoc for the peer's own protos
+	protobuf-compiler protoc-gen-go protoc-gen-go-grpc # protoc and the Go stub generators
+	golang-go golang-google-grpc-dev golang-google-protobuf-dev # grpc-go, GOPATH mode, offline
+	golang-github-golang-protobuf-1-5-dev # APIv2-compatible github.com/golang/protobuf (1-3 panics)
 )
 # From bookworm-backports, one package each ("pkg/bookworm-backports": never -t, which
 # also upgraded linux-libc-dev and linux-perf to 6.12 and would hide the 6.1 headers
