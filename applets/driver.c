@@ -1,24 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * dranet-driver: parses and checks every upstream flag (reference/upstream.md
- * §1.1, upstream-v1.4.md §1) plus ours, then says it is not built yet.
+ * §1.1, upstream-v1.4.md §1) plus ours, then runs the daemon on one epoll
+ * loop: inventory following (lib/driver follow.c) and /healthz, /livez,
+ * /metrics (lib/http server.c). Publishing waits for lib/k8s's REST client
+ * (docs/driver.md).
  */
 #include "applet.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver/driver.h"
+#include "http/http.h"
 #include "inventory/inventory.h"
+#include "k8s/k8s.h"
 
 const char driver_usage[] =
 	"usage: dranet-driver [FLAGS...]\n"
 	"       dranet [FLAGS...]\n"
 	"\n"
-	"The DRA kubelet plugin and NRI plugin daemon. Not built yet: planned in\n"
-	"issue 4 (publishing) and later. Every flag below is parsed and checked\n"
-	"already; then the applet says it is not built and exits 2.\n"
+	"The DRA kubelet plugin and NRI plugin daemon. Built so far: discovery\n"
+	"that follows the kernel (netlink events, rate limited, a safety rescan),\n"
+	"/healthz, /livez and /metrics on --bind-address. Not yet: ResourceSlice\n"
+	"publishing (it needs lib/k8s's REST client; the driver says so at start),\n"
+	"the kubelet plugin and NRI (issue 5 and later). docs/driver.md.\n"
 	"\n"
 	"Upstream's flags (Go syntax -flag=value and GNU syntax both work):\n"
 	"  --kubeconfig PATH                 kubeconfig; default in-cluster config\n"
@@ -45,7 +54,8 @@ const char driver_usage[] =
 	"                                    /var/lib/kubelet/plugins/dra.net)\n"
 	"  --nri-socket PATH                 NRI socket (default /var/run/nri/nri.sock)\n"
 	"\n"
-	"Exit status: 2 (not built yet, or a usage error).\n";
+	"Exit status: 0 after SIGTERM or SIGINT, 1 on a runtime failure (bad\n"
+	"kubeconfig, --bind-address in use, no netlink), 2 on a usage error.\n";
 
 enum {
 	OPT_KUBECONFIG = 0x100,
@@ -106,6 +116,7 @@ struct driver_opts {
 	const char *nri_socket;
 	int verbosity;
 	char node_name[256];
+	struct inv_expr *filter_expr; /* compiled --filter, NULL when empty */
 };
 
 /* "[host]:port", "host:port" or ":port" with a port 0..65535 (Go net.SplitHostPort). */
@@ -263,9 +274,223 @@ static int parse_flags(int argc, char **argv, struct driver_opts *o, struct aren
 		return applet_usage_error(me, "node name: %s",
 					  ret == -EINVAL ? "empty hostname is invalid"
 							 : strerror(-ret));
-	if (*o->filter)
-		return applet_compile_expr(me, "--filter", o->filter, INV_EXPR_FILTER, a, &filter);
+	if (*o->filter) {
+		ret = applet_compile_expr(me, "--filter", o->filter, INV_EXPR_FILTER, a, &filter);
+		if (ret)
+			return ret;
+		o->filter_expr = filter;
+	}
 	return 0;
+}
+
+/* ------------------------------------------------------------ the daemon */
+
+struct driver {
+	struct driver_opts *o;
+	struct drv_loop *l;
+	struct inv *inv;
+	struct drv_follow *follow;
+	struct http_server *http;
+	struct drv_timer http_t;
+	bool started; /* /healthz: 503 until the first inventory is there */
+	bool have_devices;
+	size_t devices, devices_rdma;
+};
+
+static void on_scan(void *ctx, struct inv_scan *scan)
+{
+	struct driver *d = ctx;
+	size_t n = 0, rdma = 0;
+
+	for (size_t i = 0; i < scan->n; i++) {
+		const struct inv_attr *at;
+
+		if (scan->dev[i].excluded)
+			continue;
+		n++;
+		at = inv_attr_get(&scan->dev[i], "dra.net/rdma");
+		rdma += at && at->type == INV_BOOL && at->b;
+	}
+	if (!d->have_devices || n != d->devices)
+		log_info("inventory", "devices=%zu published=%zu rdma=%zu", scan->n, n, rdma);
+	d->have_devices = true;
+	d->devices = n;
+	d->devices_rdma = rdma;
+	if (!d->started) {
+		d->started = true;
+		log_info("driver started", "node=%s bind=%s", d->o->node_name, d->o->bind_address);
+	}
+}
+
+/* lib/http's server asks for fds to be watched: poll bits are epoll bits on Linux. */
+static void on_http_fd(struct drv_loop *l, int fd, uint32_t events, void *data);
+
+static int http_watch(void *ctx, int fd, short events)
+{
+	struct driver *d = ctx;
+	int ret = drv_loop_mod_fd(d->l, fd, (uint32_t)events);
+
+	if (ret == -ENOENT)
+		ret = drv_loop_add_fd(d->l, fd, (uint32_t)events, on_http_fd, d);
+	return ret;
+}
+
+static void http_unwatch(void *ctx, int fd)
+{
+	struct driver *d = ctx;
+
+	drv_loop_del_fd(d->l, fd);
+}
+
+static void http_rearm(struct driver *d)
+{
+	uint64_t due = http_server_deadline(d->http);
+
+	if (due == UINT64_MAX)
+		drv_timer_cancel(d->l, &d->http_t);
+	else if (drv_timer_arm(d->l, &d->http_t, due) < 0)
+		log_err("cannot arm the http timer", "timers=%d", DRV_TIMERS_MAX);
+}
+
+static void on_http_fd(struct drv_loop *l, int fd, uint32_t events, void *data)
+{
+	struct driver *d = data;
+
+	(void)l;
+	http_server_on_fd(d->http, fd, (short)events, time_now_ms());
+	http_rearm(d);
+}
+
+static void on_http_timer(struct drv_loop *l, struct drv_timer *t, void *data)
+{
+	struct driver *d = data;
+
+	(void)l;
+	(void)t;
+	http_server_on_timer(d->http, time_now_ms());
+	http_rearm(d);
+}
+
+static void on_request(void *ctx, const struct http_server_req *req, struct http_server_resp *resp)
+{
+	struct driver *d = ctx;
+
+	if (!strcmp(req->path, "/healthz")) {
+		resp->status = d->started ? 200 : 503;
+		if (buf_puts(resp->body, d->started ? "ok\n" : "starting\n") < 0)
+			resp->status = 500;
+	} else if (!strcmp(req->path, "/livez")) {
+		resp->status = 200;
+		if (buf_puts(resp->body, "ok\n") < 0)
+			resp->status = 500;
+	} else if (!strcmp(req->path, "/metrics")) {
+		struct drv_metrics m = {
+			.have_devices = d->have_devices,
+			.devices = d->devices,
+			.devices_rdma = d->devices_rdma,
+			.follow = d->follow ? drv_follow_stats(d->follow) : NULL,
+			.http_requests = http_server_requests(d->http),
+			.loop_max_cb_ms = drv_loop_max_cb_ms(d->l),
+		};
+
+		resp->status = drv_metrics_write(&m, resp->body) < 0 ? 500 : 200;
+		resp->content_type = DRV_METRICS_CONTENT_TYPE;
+	} else {
+		resp->status = 404;
+		if (buf_puts(resp->body, "404 page not found\n") < 0)
+			resp->status = 500;
+	}
+}
+
+/*
+ * The API server's configuration, checked as upstream checks it at start
+ * (a broken --kubeconfig is fatal). Publishing itself needs lib/k8s's
+ * REST client, which is not built yet: said once, loudly, never faked.
+ */
+static int check_api_config(const struct driver_opts *o)
+{
+	struct k8s_config cfg = { 0 };
+	struct k8s_config_err err = { { 0 } };
+	int ret = k8s_config_load(&cfg, o->kubeconfig, NULL, &err);
+
+	if (ret < 0 && *o->kubeconfig) {
+		log_err("kubeconfig unusable", "path=%s err=\"%s\"", o->kubeconfig,
+			err.msg[0] ? err.msg : strerror(-ret));
+		return ret;
+	}
+	if (ret < 0)
+		log_warn("no API server configuration (no --kubeconfig, not in a cluster)",
+			 "err=\"%s\"", err.msg[0] ? err.msg : strerror(-ret));
+	else
+		log_info("API server configured", "source=\"%s\" server=%s", cfg.source,
+			 cfg.authority);
+	log_warn("ResourceSlice publishing is not built yet: it needs lib/k8s's REST client "
+		 "(issue 4); discovery, /healthz and /metrics run, nothing is published",
+		 NULL);
+	k8s_config_fini(&cfg);
+	return 0;
+}
+
+static int run_driver(struct driver_opts *o)
+{
+	struct driver d = { .o = o };
+	struct inv_opts io = {
+		.pcidb_path = getenv("PCIDB_PATH"),
+		.move_ib_interfaces = o->move_ib,
+		.list_type_attributes = o->gates.list_type_attributes,
+	};
+	struct drv_follow_opts fo = {
+		.min_poll_ms = o->min_poll_ms,
+		.max_poll_ms = o->max_poll_ms,
+		.burst = (uint32_t)o->poll_burst,
+		.filter = o->filter_expr,
+		.on_scan = on_scan,
+		.ctx = &d,
+	};
+	struct http_server_io hio = { http_watch, http_unwatch, &d };
+	int ret, rc = EXIT_FAIL;
+
+	if (check_api_config(o) < 0)
+		return EXIT_FAIL;
+	ret = drv_loop_new(true, &d.l);
+	if (ret < 0) {
+		log_err("event loop", "err=\"%s\"", strerror(-ret));
+		return EXIT_FAIL;
+	}
+	drv_timer_init(&d.http_t, on_http_timer, &d);
+	/* Upstream starts its HTTP server first: /healthz answers 503 while discovery starts. */
+	ret = http_server_new(o->bind_address, &hio, on_request, &d, &d.http);
+	if (ret < 0) {
+		log_err("cannot listen", "bind=%s err=\"%s\"", o->bind_address, strerror(-ret));
+		goto out;
+	}
+	ret = inv_new(&io, &d.inv);
+	if (ret < 0) {
+		log_err("inventory", "err=\"%s\"", strerror(-ret));
+		goto out;
+	}
+	ret = drv_follow_new(d.l, d.inv, &fo, &d.follow);
+	if (ret < 0) {
+		log_err("netlink events", "err=\"%s\"", strerror(-ret));
+		goto out;
+	}
+	log_info("serving", "bind=%s port=%u min_poll_ms=%llu max_poll_ms=%llu burst=%lld",
+		 o->bind_address, http_server_port(d.http), (unsigned long long)o->min_poll_ms,
+		 (unsigned long long)o->max_poll_ms, (long long)o->poll_burst);
+	ret = drv_loop_run(d.l);
+	if (ret < 0) {
+		log_err("event loop failed", "err=\"%s\"", strerror(-ret));
+		goto out;
+	}
+	rc = EXIT_OK;
+	log_info("driver stopped", NULL);
+out:
+	drv_follow_free(d.follow);
+	http_server_free(d.http);
+	drv_timer_cancel(d.l, &d.http_t);
+	inv_free(d.inv);
+	drv_loop_free(d.l);
+	return rc;
 }
 
 int driver_main(int argc, char **argv)
@@ -295,12 +520,13 @@ int driver_main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	ret = parse_flags(argc, argv, &o, a);
-	arena_free(a);
 	if (ret)
-		return ret;
-	if (o.verbosity)
-		log_setup("driver", log_level_from_verbosity(o.verbosity));
+		goto out;
+	log_setup("driver", o.verbosity ? log_level_from_verbosity(o.verbosity) : LOG_INFO);
 	log_debug("flags checked", "node=%s bind=%s kubelet_root=%s", o.node_name, o.bind_address,
 		  o.kubelet_root_dir);
-	return applet_not_built(argv[0], "issue 4 (publishing) and later");
+	ret = run_driver(&o);
+out:
+	arena_free(a);
+	return ret;
 }

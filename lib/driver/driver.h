@@ -261,4 +261,88 @@ void drv_pub_done(struct drv_pub *p, struct drv_api_req *req);
 int drv_pub_last_err(const struct drv_pub *p);
 const struct drv_pub_stats *drv_pub_stats(const struct drv_pub *p);
 
+/* ------------------------------------------------------------ follow.c */
+
+struct inv;
+struct inv_expr;
+
+/* Links marked dirty before the follower gives up on them one by one and rescans all. */
+#define DRV_DIRTY_MAX 256
+/* Netlink receive buffer for events (a burst of 4000 links fits; overflow → rescan). */
+#define DRV_NL_RCVBUF (4u << 20)
+
+struct drv_follow_opts {
+	uint64_t min_poll_ms; /* --inventory-min-poll-interval: token refill period */
+	uint64_t max_poll_ms; /* --inventory-max-poll-interval: safety rescan period */
+	uint32_t burst; /* --inventory-poll-burst */
+	const struct inv_expr *filter; /* --filter, NULL for none */
+	const char *netns_path; /* where to listen for events; NULL: ours (tests) */
+	/*
+	 * The inventory changed (or the first scan is there): @scan is valid
+	 * until the next call or drv_follow_free(); excluded devices carry
+	 * their reason (filter and node addresses applied).
+	 */
+	void (*on_scan)(void *ctx, struct inv_scan *scan);
+	void *ctx;
+};
+
+struct drv_follow_stats {
+	uint64_t events; /* netlink messages read */
+	uint64_t full_scans, link_scans;
+	uint64_t overflows; /* ENOBUFS: the kernel dropped events */
+	uint64_t errors; /* failed scans (the last good one stays) */
+	uint64_t last_full_us; /* how long the last full scan took, microseconds */
+	uint64_t max_full_us;
+	size_t devices, published;
+};
+
+struct drv_follow;
+
+/*
+ * Follow @inv's node from loop @l: subscribe to links, addresses, routes
+ * and rules, run the first full scan now (it is the start-up scan, before
+ * anyone waits on the loop), then re-read dirty links as events come
+ * (rate limited by a token bucket), a full scan on route or rule changes,
+ * -ENOBUFS, and every max_poll_ms. A scan that fails keeps the last good
+ * inventory (never an empty one) and is retried. Returns 0 or -errno of
+ * the netlink setup; a failed first scan is not an error (retried).
+ */
+MUST_CHECK int drv_follow_new(struct drv_loop *l, struct inv *inv, const struct drv_follow_opts *o,
+			      struct drv_follow **out);
+void drv_follow_free(struct drv_follow *f);
+/*
+ * The Node's own addresses (status.addresses, IP strings): their links are
+ * excluded from now on (a rescan applies them). Returns 0, -EINVAL, -ENOMEM.
+ */
+MUST_CHECK int drv_follow_set_node_addrs(struct drv_follow *f, const char *const *addrs, size_t n);
+/* The current inventory, NULL before the first good scan. */
+const struct inv_scan *drv_follow_scan(const struct drv_follow *f);
+const struct drv_follow_stats *drv_follow_stats(const struct drv_follow *f);
+
+/* ------------------------------------------------------------ metrics.c */
+
+/* What /metrics shows; NULL parts are left out. */
+struct drv_metrics {
+	bool have_devices; /* the first scan is there */
+	size_t devices, devices_rdma; /* after the filter and exclusions */
+	const struct drv_pub_stats *pub; /* NULL: not publishing */
+	const struct drv_follow_stats *follow;
+	uint64_t http_requests;
+	uint64_t loop_max_cb_ms;
+};
+
+/*
+ * Append the Prometheus text exposition (format 0.0.4) of @m to @out:
+ * upstream's dranet_driver_published_devices_total{feature="rdma"|"total"}
+ * and dranet_driver_last_published_time_seconds (only once the API
+ * confirmed a write), our inventory and publishing counters, and the
+ * process collector's process_cpu_seconds_total,
+ * process_resident_memory_bytes, process_virtual_memory_bytes,
+ * process_start_time_seconds, process_open_fds and process_max_fds
+ * (from /proc/self, as client_golang reads them). Returns 0 or -ENOMEM.
+ */
+MUST_CHECK int drv_metrics_write(const struct drv_metrics *m, struct buf *out);
+/* Content-Type of the text format. */
+#define DRV_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
 #endif
