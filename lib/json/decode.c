@@ -286,6 +286,10 @@ static int decode_object(struct dec *d, const cJSON *o, const struct json_schema
 		size_t old = path_push(d, m->string, 0);
 		int ret;
 
+		if (!f && (s->flags & JSON_S_LENIENT)) {
+			path_pop(d, old);
+			continue;
+		}
 		if (!f) {
 			if (!d->unknown)
 				json_err_set(d->err, d->path, 0, "unknown field");

@@ -213,11 +213,22 @@ struct json_field {
 	int64_t min, max; /* with JSON_F_RANGE */
 };
 
+enum json_schema_flags {
+	/*
+	 * Members the table does not name are skipped, not errors. For objects
+	 * of someone else's schema (a Kubernetes API server adds fields with
+	 * every release: client-go ignores them too); our own documents (claim
+	 * config, kubeconfig-shaped input we define) stay strict.
+	 */
+	JSON_S_LENIENT = 1 << 0,
+};
+
 struct json_schema {
 	const char *type_name; /* the C type ("struct route"), for the caller's logs */
 	size_t size; /* sizeof the struct */
 	const struct json_field *fields;
 	size_t n_fields;
+	unsigned flags; /* enum json_schema_flags */
 };
 
 struct json_kv_str {
@@ -239,6 +250,12 @@ struct json_kv_bool {
 	{                                                                                          \
 		.type_name = #st, .size = sizeof(st), .fields = (fields_),                         \
 		.n_fields = ARRAY_SIZE(fields_)                                                    \
+	}
+/* A schema whose unknown members are ignored (JSON_S_LENIENT): server objects only. */
+#define JSON_SCHEMA_LENIENT(st, fields_)                                                           \
+	{                                                                                          \
+		.type_name = #st, .size = sizeof(st), .fields = (fields_),                         \
+		.n_fields = ARRAY_SIZE(fields_), .flags = JSON_S_LENIENT                           \
 	}
 
 /*

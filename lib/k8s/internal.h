@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lib/k8s private declarations: the YAML-subset reader behind the kubeconfig
- * parser (yaml.c). Only lib/k8s and its tests include this.
+ * parser (yaml.c), and what watch.c borrows from client.c. Only lib/k8s and
+ * its tests include this.
  */
 #ifndef DRANET_K8S_INTERNAL_H
 #define DRANET_K8S_INTERNAL_H
@@ -72,5 +73,16 @@ bool k8s_yaml_is_null(const struct k8s_yaml_node *n);
  * quoted scalars are strings, not bools. -EINVAL when it is not one.
  */
 MUST_CHECK int k8s_yaml_bool(const struct k8s_yaml_node *n, bool *out);
+
+/* client.c, for watch.c: the client's TLS config (NULL over http) and User-Agent. */
+struct tls_config *k8s_client_tls(const struct k8s_client *c);
+const char *k8s_client_user_agent(const struct k8s_client *c);
+/* The config (mutable: token re-reads). */
+struct k8s_config *k8s_client_cfg(struct k8s_client *c);
+/* The client's backoff (its options, its jitter) before attempt @attempt + 1. */
+uint32_t k8s_client_backoff(struct k8s_client *c, unsigned attempt);
+/* A 403: warned once per (verb, resource) per client, with the Status message. */
+void k8s_client_denied(struct k8s_client *c, const char *method, const char *target,
+		       const char *verb, const char *resource, const char *message);
 
 #endif
