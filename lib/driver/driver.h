@@ -255,6 +255,8 @@ MUST_CHECK int drv_pub_kick(struct drv_pub *p);
 /* Is a round running? Is one due? */
 bool drv_pub_busy(const struct drv_pub *p);
 bool drv_pub_due(const struct drv_pub *p);
+/* Call @fn with the round's result (0 or -errno) each time a round ends. */
+void drv_pub_on_round(struct drv_pub *p, void (*fn)(void *ctx, int err), void *ctx);
 /* The client finished @req (see struct drv_api). */
 void drv_pub_done(struct drv_pub *p, struct drv_api_req *req);
 /* The last round's error (0 when it completed). */
@@ -344,5 +346,41 @@ struct drv_metrics {
 MUST_CHECK int drv_metrics_write(const struct drv_metrics *m, struct buf *out);
 /* Content-Type of the text format. */
 #define DRV_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* ------------------------------------------------------------ k8sapi.c */
+
+struct k8s_client;
+
+/* Wait before asking again for a Node that is not there (or not readable). */
+#define DRV_NODE_RETRY_MS 5000u
+/* Coalesce slice watch events this long before a re-list (our own writes come back too). */
+#define DRV_WATCH_SETTLE_MS 500u
+
+/*
+ * The publisher's struct drv_api over lib/k8s's client, on loop @l: the
+ * client's connection and a watch of this node's slices are fds in the
+ * loop. At start it discovers the resource.k8s.io version and GETs the
+ * Node (retried every DRV_NODE_RETRY_MS); then @on_node gets its uid and
+ * its InternalIP/ExternalIP addresses. A watch event on our slices (one
+ * deleted behind our back, say) asks @on_change for a re-list round.
+ */
+struct drv_k8s_opts {
+	const char *node, *driver;
+	void (*on_node)(void *ctx, const char *uid, const char *const *addrs, size_t n);
+	void (*on_change)(void *ctx); /* the server's slices changed */
+	void *ctx;
+};
+
+struct drv_k8s;
+
+/* @c is borrowed (it must outlive the adapter). Returns 0, -ENOMEM, or the first request's error. */
+MUST_CHECK int drv_k8s_new(struct drv_loop *l, struct k8s_client *c, const struct drv_k8s_opts *o,
+			   struct drv_k8s **out);
+void drv_k8s_free(struct drv_k8s *k);
+/* The struct drv_api to give drv_pub_new(); then drv_k8s_set_pub() so completions reach it. */
+const struct drv_api *drv_k8s_api(struct drv_k8s *k);
+void drv_k8s_set_pub(struct drv_k8s *k, struct drv_pub *pub);
+/* The Node and the version are known: publishing may start. */
+bool drv_k8s_ready(const struct drv_k8s *k);
 
 #endif

@@ -443,7 +443,15 @@ struct drv_pub {
 	size_t next_op, round_writes;
 	int last_err;
 	struct drv_pub_stats st;
+	void (*on_round)(void *ctx, int err);
+	void *on_round_ctx;
 };
+
+void drv_pub_on_round(struct drv_pub *p, void (*fn)(void *ctx, int err), void *ctx)
+{
+	p->on_round = fn;
+	p->on_round_ctx = ctx;
+}
 
 static char *dup_or_empty(const char *s)
 {
@@ -616,6 +624,8 @@ static void finish(struct drv_pub *p, int err)
 	}
 	round_cleanup(p);
 	p->state = PUB_IDLE;
+	if (p->on_round)
+		p->on_round(p->on_round_ctx, err);
 }
 
 /* Submit the next op of the plan, or finish the round. */

@@ -40,7 +40,7 @@ starts() {
 }
 KC=$(readlink -f tests/data/kubeconfig/kind.yaml)
 starts "upstream DaemonSet command line" --v=4 --hostname-override=node-a
-grep -q 'publishing is not built yet' "$TMP/e" && ok "says publishing is missing" || bad "no word on publishing"
+grep -q 'nothing is published' "$TMP/e" && ok "says nothing is published without an API server" || bad "no word on publishing"
 starts "every upstream flag, Go syntax" -kubeconfig="$KC" -bind-address=:9177 \
 	-hostname-override=n -filter='attributes["dra.net/virtual"].BoolValue == false' \
 	-inventory-min-poll-interval=2s -inventory-max-poll-interval=1m30s \
