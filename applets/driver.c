@@ -544,14 +544,14 @@ static int setup_api(struct driver *d)
 			 "err=\"%s\"", err.msg[0] ? err.msg : strerror(-ret));
 		return 0;
 	}
-	log_info("API server", "source=\"%s\" server=%s", d->cfg.source, d->cfg.authority);
+	log_info("api server", "source=\"%s\" server=%s", d->cfg.source, d->cfg.authority);
 	ret = k8s_client_new(&d->cfg, NULL, &d->client);
 	if (ret == 0)
 		ret = drv_k8s_new(d->l, d->client, &ko, &d->k8s);
 	if (ret == 0)
 		ret = drv_pub_new(&po, drv_k8s_api(d->k8s), &d->pub);
 	if (ret < 0) {
-		log_err("API client", "err=\"%s\"", strerror(-ret));
+		log_err("api client", "err=\"%s\"", strerror(-ret));
 		return ret;
 	}
 	drv_k8s_set_pub(d->k8s, d->pub);
