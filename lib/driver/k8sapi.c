@@ -45,10 +45,15 @@ struct drv_k8s {
 static void sync_client(struct drv_k8s *k);
 static void sync_watch(struct drv_k8s *k);
 
-/* Keep the loop's watcher on @want_fd with @events, whatever lib/k8s did to its fd. */
+/*
+ * Keep the loop's watcher on @want_fd with @events, whatever lib/k8s did to
+ * its fd. A reconnect may give the new socket the old one's number: the
+ * close dropped it from the epoll set, so the MOD fails with ENOENT and the
+ * fd is added again. Hence a MOD on every sync, never "same number, skip".
+ */
 static void fd_sync(struct drv_k8s *k, struct fdw *w, int want_fd, uint32_t events, drv_fd_cb cb)
 {
-	if (w->fd == want_fd && w->events == events)
+	if (w->fd < 0 && want_fd < 0)
 		return;
 	if (w->fd >= 0 && w->fd == want_fd && drv_loop_mod_fd(k->l, w->fd, events) == 0) {
 		w->events = events;

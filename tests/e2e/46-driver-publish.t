@@ -6,6 +6,7 @@
 # address added; 300 veths → 3 slices in one pool; nothing changes → zero
 # writes; slices deleted behind its back → recreated; the Node's InternalIP
 # interface is never published; another driver's slice is never touched;
+# the API server down for a few seconds → the slice is right when it is back;
 # SIGTERM → exit 0. Waits are generous (latency is a benchmark, not a test).
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -123,6 +124,13 @@ for i in $(seq 0 149); do echo "link del e46v$i" >>"$E2E_TMP/del"; done
 ip -batch "$E2E_TMP/del"
 wait_for "back to one slice" slices_are 1
 wait_for "back to the base devices" names_are "$BASE"
+
+# --- the API server down for a while: no crash, the slice right when it is back
+apiserver_admin POST /down '{"seconds":4}' >/dev/null
+ip link set e46a mtu 1400
+sleep 1
+kill -0 "$PID" || fail "driver died while the API server was down"
+wait_for "mtu 1400 after the outage" attr_is e46a dra.net/mtu int 1400
 
 # --- another driver's slice was never touched
 assert_eq "$other_rv" "$(apiserver_admin GET /dump | jq -r '.objects["resource.k8s.io/resourceslices"][] | select(.metadata.name == "other-gpu") | .metadata.resourceVersion')" "other driver's slice"
