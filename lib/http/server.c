@@ -518,6 +518,9 @@ static void on_accept(struct http_server *s, uint64_t now)
 		c->deadline = now + HTTP_SERVER_IDLE_MS;
 		buf_init(&c->out, HTTP_SERVER_RESP_MAX + 4096);
 		conn_watch(s, c, POLLIN);
+		/* The request often came with the handshake: answer it in this turn. */
+		if (c->fd >= 0)
+			on_readable(s, c, now);
 	}
 }
 

@@ -675,6 +675,52 @@ static void test_node_addrs(void)
 	arena_free(a);
 }
 
+/* The exposition text: upstream's names, no timestamp before a confirmed write, well-formed lines. */
+static void test_metrics(void)
+{
+	struct drv_pub_stats pub = { .writes = 3, .last_published_unix = 1700000000.5 };
+	struct drv_follow_stats fs = { .full_scans = 2, .link_scans = 7, .last_full_us = 1500 };
+	struct drv_metrics m = { .have_devices = true, .devices = 5, .devices_rdma = 1 };
+	struct buf b;
+	char *line, *save = NULL;
+
+	buf_init(&b, 1 << 20);
+	CHECK_EQ(drv_metrics_write(&m, &b), 0);
+	CHECK(strstr(b.p, "dranet_driver_published_devices_total{feature=\"total\"} 5\n") != NULL);
+	CHECK(strstr(b.p, "dranet_driver_published_devices_total{feature=\"rdma\"} 1\n") != NULL);
+	CHECK(strstr(b.p, "# TYPE dranet_driver_last_published_time_seconds gauge\n") != NULL);
+	CHECK(strstr(b.p, "\ndranet_driver_last_published_time_seconds ") == NULL);
+	CHECK(strstr(b.p, "\nprocess_start_time_seconds ") != NULL);
+	CHECK(strstr(b.p, "\nprocess_resident_memory_bytes ") != NULL);
+	CHECK(strstr(b.p, "\nprocess_open_fds ") != NULL);
+	CHECK(strstr(b.p, "\nprocess_cpu_seconds_total ") != NULL);
+	buf_reset(&b);
+	m.pub = &pub;
+	m.follow = &fs;
+	CHECK_EQ(drv_metrics_write(&m, &b), 0);
+	CHECK(strstr(b.p, "\ndranet_driver_last_published_time_seconds 1700000000.500\n") != NULL);
+	CHECK(strstr(b.p, "\ndranet_driver_inventory_scans_total{kind=\"link\"} 7\n") != NULL);
+	CHECK(strstr(b.p, "\ndranet_driver_inventory_full_scan_seconds 0.001500\n") != NULL);
+	CHECK(strstr(b.p, "\ndranet_driver_slice_writes_total 3\n") != NULL);
+	CHECK(b.len && b.p[b.len - 1] == '\n');
+	/* Every sample line: NAME[{labels}] SP VALUE, the value a number. */
+	for (line = strtok_r(b.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strrchr(line, ' '), *end;
+
+		if (line[0] == '#')
+			continue;
+		REQUIRE(sp);
+		(void)strtod(sp + 1, &end);
+		if (*end || end == sp + 1)
+			T_FAIL("bad sample line: %s", line);
+	}
+	/* A cap too small fails cleanly. */
+	buf_fini(&b);
+	buf_init(&b, 64);
+	CHECK_EQ(drv_metrics_write(&m, &b), -ENOMEM);
+	buf_fini(&b);
+}
+
 int main(void)
 {
 	static const struct t_case tests[] = {
@@ -688,6 +734,7 @@ int main(void)
 		T(test_plan_content),
 		T(test_plan_strays),
 		T(test_node_addrs),
+		T(test_metrics),
 	};
 
 	log_setup("test", LOG_ERR);
