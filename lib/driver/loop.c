@@ -282,12 +282,16 @@ static void account(struct drv_loop *l, uint64_t start_ns)
 		l->max_cb_ms = ms;
 }
 
-/* Run timers due at @now; a callback that re-arms for now runs next turn. */
+/*
+ * Run timers due at @now, at most as many as were armed when the round
+ * began: a callback that re-arms for "now" runs next turn, after I/O.
+ */
 static int run_timers(struct drv_loop *l, uint64_t now)
 {
+	size_t budget = l->n_heap;
 	int n = 0;
 
-	while (l->n_heap && l->heap[0]->due_ms <= now && !l->stop) {
+	while (budget-- && l->n_heap && l->heap[0]->due_ms <= now && !l->stop) {
 		struct drv_timer *t = l->heap[0];
 		uint64_t start = time_now_ns();
 
@@ -295,9 +299,6 @@ static int run_timers(struct drv_loop *l, uint64_t now)
 		t->cb(l, t, t->data);
 		account(l, start);
 		n++;
-		/* Timers armed for "now" by this round wait for the next turn. */
-		if (n > 1000)
-			break;
 	}
 	return n;
 }
