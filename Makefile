@@ -123,6 +123,16 @@ $(O)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(O)/libdranet.a
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(O)/libdranet.a $(LDLIBS)
 
+# The test build of the binary: fault points honour DRANET_FAULT (lib/attach/attach.h).
+$(O)/tests/dranet-fault: $(APP_OBJS) $(O)/tests/fault_env.o $(O)/libdranet.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(APP_OBJS) $(O)/tests/fault_env.o $(O)/libdranet.a $(LDLIBS)
+
+$(O)/tests/fault_env.o: tests/fault/fault_env.c $(STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 # Test-only tools the e2e tests drive lib/ with (tests/tools/*.c, no applet).
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(O)/tests/tools/%)
@@ -132,12 +142,12 @@ $(O)/tests/tools/%: tests/tools/%.c $(O)/libdranet.a
 	@$(if $(Q),echo "  TOOL    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libdranet.a $(LDLIBS)
 
-unit-bins: $(UNIT_BINS) $(FUZZ_BINS) $(TOOL_BINS) all
+unit-bins: $(UNIT_BINS) $(FUZZ_BINS) $(TOOL_BINS) $(O)/tests/dranet-fault all
 
 test: unit-bins
 	$(Q)bash tests/run-unit.sh $(O)
 
-e2e: all $(TOOL_BINS)
+e2e: all $(TOOL_BINS) $(O)/tests/dranet-fault
 	$(Q)bash tests/e2e/run.sh $(O)
 
 # libFuzzer run of one target with host clang (make fuzz T=nl_attr [SECS=60]).

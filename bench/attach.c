@@ -5,6 +5,10 @@
  * move hits every method alike (run by bench/attach.sh, which makes the
  * namespace and the devices).
  *
+ *   ours   lib/attach as the driver uses it: host snapshot, plan from the claim
+ *          config (name, MTU, 2 addresses, 2 routes), attach_apply (one
+ *          RTM_NEWLINK moving + renaming, then the pod side), attach_detach
+ *          (move back + rename, the snapshot restored);
  *   floor  the netlink requests of one cycle and nothing else: move + rename
  *          + MTU in one RTM_NEWLINK, 2 addresses, link up, 2 routes in the pod;
  *          move back + rename + MTU, the host's 2 addresses, up, 1 route;
@@ -29,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach/attach.h"
 #include "nl/nl.h"
 
 #define DEVS_MAX 8
@@ -39,8 +44,17 @@ struct dev {
 	unsigned k; /* addresses 10.1.k.2/24, 10.2.k.2/24; routes 10.3.k.0/24, 10.4.k.0/24 */
 };
 
+struct ours {
+	struct arena *cfg_arena, *a;
+	struct attach_config *cfg;
+	struct attach_snapshot snap;
+	struct attach_plan plan;
+	struct attach_result res;
+};
+
 struct bench {
 	const char *netns, *plugin;
+	struct ours ours[DEVS_MAX];
 	int pod_fd, host_fd;
 	struct nl_sock *host, *pod;
 	struct dev dev[DEVS_MAX];
@@ -249,6 +263,67 @@ static int cni_cycle(struct bench *b)
 	return 0;
 }
 
+/* The claim config of device @d: what the floor does, as a user would write it. */
+static int ours_init(struct bench *b, struct dev *d, struct ours *o)
+{
+	char text[512];
+	struct attach_errs errs = { 0 };
+	int n = snprintf(text, sizeof(text),
+			 "{\"interface\":{\"name\":\"%s\",\"mtu\":1400,\"addresses\":"
+			 "[\"10.1.%u.2/24\",\"10.2.%u.2/24\"]},\"routes\":["
+			 "{\"destination\":\"10.3.%u.0/24\",\"gateway\":\"10.1.%u.1\"},"
+			 "{\"destination\":\"10.4.%u.0/24\",\"gateway\":\"10.2.%u.1\"}]}",
+			 d->pod, d->k, d->k, d->k, d->k, d->k, d->k);
+
+	(void)b;
+	o->cfg_arena = arena_new(64 << 10);
+	o->a = arena_new(4 << 20);
+	if (!o->cfg_arena || !o->a)
+		return -ENOMEM;
+	if (attach_config_parse(text, (size_t)n, o->cfg_arena, &o->cfg, &errs) < 0) {
+		fprintf(stderr, "attach-bench: config: %s\n",
+			attach_errs_join(&errs, o->cfg_arena));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ours_cycle(struct bench *b)
+{
+	struct attach_error err = { 0 };
+	int ret;
+
+	for (unsigned i = 0; i < b->n_dev; i++) {
+		const struct dev *d = &b->dev[i];
+		struct ours *o = &b->ours[i];
+
+		arena_reset(o->a);
+		if ((ret = attach_snapshot_take(b->host, d->ifindex, d->host, o->a, &o->snap)) <
+			    0 ||
+		    (ret = attach_plan_build(o->cfg, &o->snap, o->a, &o->plan)) < 0) {
+			fprintf(stderr, "attach-bench: snapshot/plan: %s\n", strerror(-ret));
+			return ret;
+		}
+		ret = attach_apply(b->host, b->netns, &o->snap, &o->plan, NULL, o->a, &o->res,
+				   &err);
+		if (ret < 0) {
+			fprintf(stderr, "attach-bench: attach: %s: %s\n", err.step, err.msg);
+			return ret;
+		}
+	}
+	for (unsigned i = 0; i < b->n_dev; i++) {
+		struct ours *o = &b->ours[i];
+		struct attach_detached out;
+
+		ret = attach_detach(b->host, b->netns, &o->snap, &o->res, &out, &err);
+		if (ret < 0) {
+			fprintf(stderr, "attach-bench: detach: %s: %s\n", err.step, err.msg);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 struct method {
 	const char *name;
 	int (*cycle)(struct bench *b);
@@ -272,7 +347,7 @@ static double pct(double *v, unsigned n, double p)
 static int usage(void)
 {
 	fprintf(stderr, "usage: attach-bench --netns PATH --dev NAME[,NAME...] [--cycles N]\n"
-			"                    [--methods floor,cni] [--plugin PATH]\n");
+			"                    [--methods ours,cni,floor] [--plugin PATH]\n");
 	return 2;
 }
 
@@ -299,12 +374,13 @@ int main(int argc, char **argv)
 {
 	struct bench b = { .plugin = "/usr/lib/cni/host-device", .pod_fd = -1, .host_fd = -1 };
 	struct method all[] = {
+		{ .name = "ours", .cycle = ours_cycle },
 		{ .name = "floor", .cycle = floor_cycle },
 		{ .name = "cni", .cycle = cni_cycle },
 	};
 	struct method *m[ARRAY_SIZE(all)];
 	unsigned n_m = 0, cycles = 200;
-	char *devs = NULL, *methods = "floor,cni";
+	char *devs = NULL, *methods = "ours,cni,floor";
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
@@ -338,6 +414,9 @@ int main(int argc, char **argv)
 			return usage();
 		m[n_m++] = &all[j];
 	}
+	for (unsigned i = 0; i < b.n_dev; i++)
+		if (ours_init(&b, &b.dev[i], &b.ours[i]) < 0)
+			return 1;
 	b.pod_fd = open(b.netns, O_RDONLY | O_CLOEXEC);
 	b.host_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (b.pod_fd < 0 || b.host_fd < 0) {

@@ -2,12 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 # bench/attach.sh [BUILD_DIR]: attach + detach cycles (bench/attach.c) of veth
 # devices into one pod netns, methods interleaved in one run:
-#   floor  exactly the netlink requests of a cycle, nothing else;
+#   ours   lib/attach (snapshot, plan, attach_apply, attach_detach);
 #   cni    the host-device CNI plugin (containernetworking-plugins), ADD + DEL
-#          with static IPAM of the same addresses and routes.
-# One device, BENCH_CYCLES (default 200) cycles each; then 1, 2, 4, 8 devices
-# into one pod (fewer cycles) to show the cost is linear in the devices.
-# Needs root; runs under unshare -n -m (the host's namespaces are not touched).
+#          with static IPAM of the same addresses and routes;
+#   floor  exactly the netlink requests of a cycle, nothing else.
+# Prints medians (wall and CPU), ours/floor (target <= 1.3) and cni's overhead
+# above the floor over ours' (target >= 5). One device, BENCH_CYCLES (default
+# 200) cycles each; then 1, 2, 4, 8 devices into one pod (fewer cycles) to show
+# the cost is linear in the devices. Needs root; runs under unshare -n -m (the
+# host's namespaces are not touched).
 set -eu
 O=${1:-build}
 O=$(cd "$O" && pwd)
@@ -39,19 +42,26 @@ join() { local IFS=,; echo "$*"; }
 echo "attach: $(nproc) CPUs, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "one cycle = attach (move+rename+MTU, 2 addresses, up, 2 routes) + detach (move back"
 echo "+ rename + MTU, the host's 2 addresses, up, 1 route); cni = host-device ADD + DEL"
-echo "== 1 device, $CYCLES cycles per method, interleaved"
-out=$("$BIN" --netns /run/netns/bpod --dev bd1 --cycles "$CYCLES" --methods floor,cni --plugin "$PLUGIN")
+echo "== 1 device, $CYCLES cycles per method, interleaved (ours, cni, floor, ours, ...)"
+out=$("$BIN" --netns /run/netns/bpod --dev bd1 --cycles "$CYCLES" --methods ours,cni,floor --plugin "$PLUGIN")
 echo "$out"
-floor=$(awk '$1 == "floor" { print $3 }' <<<"$out")
-cni=$(awk '$1 == "cni" { print $3 }' <<<"$out")
-awk -v f="$floor" -v c="$cni" -v fc="$(awk '$1 == "floor" { print $5 }' <<<"$out")" -v cc="$(awk '$1 == "cni" { print $5 }' <<<"$out")" 'BEGIN { printf "cni above the floor: %.2f ms wall, %.2f ms CPU per cycle\n", c - f, cc - fc }'
+col() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' <<<"$out"; }
+awk -v o="$(col ours 3)" -v c="$(col cni 3)" -v f="$(col floor 3)" \
+	-v oc="$(col ours 5)" -v cc="$(col cni 5)" -v fc="$(col floor 5)" 'BEGIN {
+	printf "ours / floor (median wall): %.3f   (target <= 1.3)\n", o / f
+	printf "overhead above the floor, wall: ours %.2f ms, cni %.2f ms", o - f, c - f
+	if (o - f > 0) printf ", cni/ours %.1f", (c - f) / (o - f)
+	printf "   (target >= 5)\n"
+	printf "overhead above the floor, CPU:  ours %.2f ms, cni %.2f ms", oc - fc, cc - fc
+	if (oc - fc > 0) printf ", cni/ours %.1f", (cc - fc) / (oc - fc)
+	printf "\n"
+}'
 
 echo "== devices into one pod ($((CYCLES / 4)) cycles per method)"
-printf '%7s %10s %10s %14s\n' devices "floor ms" "cni ms" "floor ms/dev"
+printf '%7s %10s %10s %10s %13s %14s\n' devices "ours ms" "floor ms" "cni ms" "ours ms/dev" "ours/floor"
 for n in 1 2 4 8; do
 	out=$("$BIN" --netns /run/netns/bpod --dev "$(join "${devs[@]:0:n}")" --cycles $((CYCLES / 4)) \
-		--methods floor,cni --plugin "$PLUGIN")
-	f=$(awk '$1 == "floor" { print $3 }' <<<"$out")
-	c=$(awk '$1 == "cni" { print $3 }' <<<"$out")
-	awk -v n="$n" -v f="$f" -v c="$c" 'BEGIN { printf "%7d %10.2f %10.2f %14.2f\n", n, f, c, f / n }'
+		--methods ours,cni,floor --plugin "$PLUGIN")
+	awk -v n="$n" -v o="$(col ours 3)" -v f="$(col floor 3)" -v c="$(col cni 3)" \
+		'BEGIN { printf "%7d %10.2f %10.2f %10.2f %13.2f %14.3f\n", n, o, f, c, o / n, o / f }'
 done

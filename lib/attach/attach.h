@@ -24,6 +24,7 @@
 
 #include "base/base.h"
 #include "json/json.h"
+#include "nl/nl.h"
 
 /* ------------------------------------------------- claim config (config.c) */
 
@@ -227,6 +228,253 @@ MUST_CHECK int attach_kernel_probe(struct attach_kernel *k);
 struct json *attach_config_to_json(const struct attach_config *cfg);
 
 /* --------------------------------------------- engine (snapshot.c, engine.c) */
+
+/*
+ * The engine moves one host netdev into a pod's network namespace and back.
+ *
+ *  1. attach_snapshot_take(): what the host has for the device (identity,
+ *     link attributes, addresses, routes of every table, the rules that
+ *     select those tables, permanent neighbours, per-interface sysctls). A
+ *     plain value: attach_snapshot_json()/attach_snapshot_from_json() store
+ *     and reload it (the applet's state file, the driver's checkpoint).
+ *  2. attach_plan_build(): claim config + snapshot + defaults = what the pod
+ *     gets (name, addresses, routes, rules, neighbours).
+ *  3. attach_apply(): the transaction. One RTM_NEWLINK moves, renames and
+ *     sets MTU/MAC/GSO/GRO; then, in the pod: sysctls, addresses, link up,
+ *     ethtool, eBPF detach, routes, rules, neighbours. Each step records its
+ *     undo; on failure the log is undone in reverse and the device is put
+ *     back on the host as the snapshot says.
+ *  4. attach_detach(): move back under the host name (or a temporary name
+ *     when it was taken) and restore the snapshot.
+ *
+ * Identity: a device is found again by ifindex plus permanent MAC or PCI
+ * address (parent device), never by name alone; a virtual device without
+ * either (veth) by ifindex plus its MAC.
+ */
+
+/* Limits of a snapshot (a host device with more is refused with -EMSGSIZE). */
+#define ATTACH_SNAP_ADDRS_MAX 256
+#define ATTACH_SNAP_ROUTES_MAX ATTACH_ROUTES_MAX
+#define ATTACH_SNAP_RULES_MAX ATTACH_RULES_MAX
+#define ATTACH_SNAP_NEIGHS_MAX ATTACH_NEIGHS_MAX
+#define ATTACH_IPS_MAX ATTACH_ADDRS_MAX
+/* Text of a failed step: "routes: 10.0.0.0/8 via 10.1.0.1: Nexthop has invalid gateway". */
+#define ATTACH_ERR_MAX 512
+
+/* Per-interface sysctls that a netns move re-initialises (field report 7); -1 = not read. */
+struct attach_sysctls {
+	int32_t arp_ignore, arp_announce; /* net.ipv4.conf.IF.* */
+	int32_t forwarding4; /* net.ipv4.conf.IF.forwarding */
+	int32_t forwarding6, disable_ipv6; /* net.ipv6.conf.IF.* */
+};
+
+struct attach_snapshot {
+	char name[IFNAMSIZ];
+	int ifindex;
+	char kind[NL_KIND_MAX]; /* "veth", "" for hardware */
+	uint8_t perm_addr[NL_ADDR_MAX];
+	uint8_t perm_addr_len;
+	char pci[64]; /* IFLA_PARENT_DEV_NAME, "" if none */
+	uint8_t mac[NL_ADDR_MAX];
+	uint8_t mac_len;
+	uint32_t mtu;
+	uint32_t gso_max_size, gro_max_size, gso_ipv4_max_size, gro_ipv4_max_size;
+	bool up; /* IFF_UP */
+	struct nl_addr *addrs; /* as dumped (kernel order) */
+	size_t n_addrs;
+	struct nl_route *routes; /* every table but local (255), oif = this device */
+	size_t n_routes;
+	struct nl_rule *
+		rules; /* rules whose table is one of the routes' tables (not main/local/default) */
+	size_t n_rules;
+	struct nl_neigh *neighs; /* NUD_PERMANENT only */
+	size_t n_neighs;
+	struct attach_sysctls sysctl;
+};
+
+/*
+ * Take the snapshot of the host device @ifindex (or, when 0, named @ifname)
+ * through @host (an rtnetlink socket in the host netns); sysctls are read
+ * from /proc/sys/net of the calling thread's netns (the host). Arrays in @a.
+ * Returns 0, -ENODEV (no such device), -EMSGSIZE (over the limits above),
+ * -ENOMEM or a netlink -errno.
+ */
+MUST_CHECK int attach_snapshot_take(struct nl_sock *host, int ifindex, const char *ifname,
+				    struct arena *a, struct attach_snapshot *out);
+/* The snapshot as JSON (a new tree owned by the caller), NULL when out of memory. */
+struct json *attach_snapshot_json(const struct attach_snapshot *s);
+/*
+ * Reload what attach_snapshot_json() wrote; strict (unknown fields, bad
+ * addresses, over-limit arrays are errors naming the path in @err).
+ * Returns 0, -EBADMSG or -ENOMEM.
+ */
+MUST_CHECK int attach_snapshot_from_json(const struct json *v, struct arena *a,
+					 struct attach_snapshot *out, struct json_err *err);
+
+/*
+ * What the pod gets. Routes are in programming order (link scope before
+ * universe, config routes before host-copied ones otherwise); rules carry
+ * the full selectors of the host's rules (config rules: priority, src,
+ * dst, table only).
+ */
+struct attach_plan {
+	char pod_name[IFNAMSIZ];
+	const struct attach_config *cfg; /* NULL: no config (defaults only) */
+	struct attach_ip *addrs;
+	size_t n_addrs;
+	struct attach_route_cfg *routes;
+	size_t n_routes;
+	struct nl_rule *rules; /* has_priority false: the kernel picks; table 0: main */
+	size_t n_rules;
+	struct attach_neigh_cfg *neighs;
+	size_t n_neighs;
+};
+
+/*
+ * Build the plan: pod name = interface.name or the host name; addresses =
+ * the config's, else the host's global-scope ones; routes = the config's
+ * then the host's (ATTACH_FROM_HOST, keeping metric, protocol, type, MTU;
+ * local table, IPv6 fe80::/64 and IPv6 kernel routes skipped; multipath
+ * routes skipped; a prefsrc that is not a pod address dropped, upstream
+ * #318); rules = the config's, then the host's for the copied tables;
+ * neighbours = the config's, then the host's permanent ones. @cfg may be
+ * NULL. Returns 0, -EMSGSIZE (over ATTACH_*_MAX) or -ENOMEM.
+ */
+MUST_CHECK int attach_plan_build(const struct attach_config *cfg,
+				 const struct attach_snapshot *snap, struct arena *a,
+				 struct attach_plan *out);
+
+/* Ethtool values an attach replaced (kernel names), put back by rollback and detach. */
+struct attach_ethtool_state {
+	struct nl_ethtool_flag *features;
+	size_t n_features;
+	struct nl_ethtool_flag *private_flags;
+	size_t n_private_flags;
+};
+
+struct attach_dhcp_lease;
+
+/*
+ * Add a DHCP lease (attach_dhcp_acquire(), DHCPv4 section) to a plan: its
+ * address (when not there already) and its routes (option 121, else a
+ * default route through the first router; a route without gateway is
+ * on-link), programming order kept. Returns 0, -EMSGSIZE or -ENOMEM.
+ */
+MUST_CHECK int attach_plan_add_dhcp(struct attach_plan *p, const struct attach_dhcp_lease *l,
+				    struct arena *a);
+
+/*
+ * interface.dhcp on the host, before the move (as upstream; the lease then
+ * travels with the device): set the snapshot's device up, take a lease
+ * (blocking, @timeout_ms, 0: the default), close the client. The caller's
+ * rollback (attach_apply's) puts the admin state back. 0, -ETIMEDOUT,
+ * -EINVAL (not Ethernet) or -errno with @why.
+ */
+MUST_CHECK int attach_dhcp_take(struct nl_sock *host, const struct attach_snapshot *snap,
+				uint32_t timeout_ms, struct attach_dhcp_lease *out, char *why,
+				size_t whylen);
+/*
+ * Release @lease on @ifname (MAC @mac) in @netns_path (NULL: ours): a
+ * DHCPRELEASE to its server. 0 or -errno.
+ */
+MUST_CHECK int attach_dhcp_give_back(const char *netns_path, const char *ifname,
+				     const uint8_t mac[6], const struct attach_dhcp_lease *lease);
+
+/* What the claim status reports, and what detach needs to find the device again. */
+struct attach_result {
+	char pod_name[IFNAMSIZ];
+	int pod_ifindex;
+	uint8_t mac[NL_ADDR_MAX]; /* read back in the pod */
+	uint8_t mac_len;
+	const char **ips; /* CIDR strings ("10.0.0.2/24"), plan order */
+	size_t n_ips;
+	/* Rules added in the pod (not tied to the device: detach deletes them). */
+	struct nl_rule *rules;
+	size_t n_rules;
+	struct attach_ethtool_state ethtool_old;
+	/*
+	 * interface.vrf: the VRF the device was enslaved to (name "" when
+	 * none), and whether this attach created it (detach deletes it once
+	 * nothing is enslaved to it any more; one that was there stays).
+	 */
+	struct attach_vrf_result {
+		char name[IFNAMSIZ];
+		uint32_t table;
+		bool created;
+	} vrf;
+};
+
+struct json *attach_result_json(const struct attach_result *r);
+MUST_CHECK int attach_result_from_json(const struct json *v, struct arena *a,
+				       struct attach_result *out, struct json_err *err);
+
+/* Why a transaction failed: the step ("addresses", "routes", ...) and the reason. */
+struct attach_error {
+	char step[32];
+	char msg[ATTACH_ERR_MAX]; /* "what: kernel's extack or strerror" */
+	int undo_err; /* 0, or the first error of the rollback (then msg says so too) */
+};
+
+/*
+ * Overrides of steps implemented in other areas. ebpf_detach (NULL: the
+ * built-in lib/attach/ebpf.c over lib/nl's tc/TCX detach) gets the pod
+ * netns path and the device's pod-side ifindex, returns 0 or -errno with a
+ * reason in @why. @hooks itself may be NULL. (Ethtool is built in too:
+ * lib/attach/ethtool.c.)
+ */
+struct attach_hooks {
+	int (*ebpf_detach)(void *ctx, const char *netns_path, int ifindex, char *why,
+			   size_t whylen);
+	void *ctx;
+};
+
+/*
+ * Attach the snapshot's device to the netns at @netns_path as @plan says.
+ * @host: rtnetlink socket in the host netns (the caller's). On success
+ * @res (strings in @a) says where it is. On failure everything done is
+ * undone in reverse, the snapshot restored on the host, and @err names the
+ * step and the kernel's reason. When the device is already in that netns
+ * under the pod name with the snapshot's identity (a retry), nothing is
+ * done and @res is read back: returns 1. Returns 0, 1, or -errno.
+ */
+MUST_CHECK int attach_apply(struct nl_sock *host, const char *netns_path,
+			    const struct attach_snapshot *snap, const struct attach_plan *plan,
+			    const struct attach_hooks *hooks, struct arena *a,
+			    struct attach_result *res, struct attach_error *err);
+
+struct attach_detached {
+	char host_name[IFNAMSIZ]; /* the name it has on the host now */
+	int ifindex; /* host ifindex */
+	bool temp_name; /* the host name was taken: renamed to attach_temp_name() */
+	bool gone; /* not found anywhere (a virtual device destroyed with its netns) */
+	bool was_on_host; /* found on the host already (returned by the kernel or a retry) */
+};
+
+/*
+ * Move the device of @res back from @netns_path (NULL or a path that no
+ * longer exists: look on the host only) and restore @snap on the host.
+ * The device is found in the pod by ifindex and identity (a rename inside
+ * the pod does not matter), else on the host by ifindex/identity (the
+ * kernel returns physical devices as dev%d when a netns dies). Idempotent.
+ * Returns 0 (also when gone: @out->gone), or -errno with @err.
+ */
+MUST_CHECK int attach_detach(struct nl_sock *host, const char *netns_path,
+			     const struct attach_snapshot *snap, const struct attach_result *res,
+			     struct attach_detached *out, struct attach_error *err);
+
+/* The deterministic temporary host name "dranet<ifindex>" (at most 15 chars). */
+void attach_temp_name(int ifindex, char out[IFNAMSIZ]);
+
+/*
+ * Fault points: attach_fault("attach.route.before") is called before and
+ * after every step ("attach.<step>.before|after", "detach.<step>..."). The
+ * library's definition (fault.c) is weak and does nothing, so the release
+ * binary never honours anything. Test builds link tests/fault/fault_env.o,
+ * whose strong definition reads DRANET_FAULT=POINT:error|crash (several
+ * separated by commas): error returns -EIO at that point, crash _exit(137)s
+ * (a kill -9 stand-in). Returns 0 or -EIO.
+ */
+MUST_CHECK int attach_fault(const char *point);
 
 /* ----------------------------------------------------------- DHCPv4 (dhcp.c) */
 

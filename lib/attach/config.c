@@ -78,17 +78,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Dotted quad as Go's netip.ParseAddr: 4 fields, 0-255, no leading zeros. */
 static bool parse_v4(const char *s, size_t n, uint8_t out[4])
 {
@@ -129,8 +118,8 @@ static bool parse_v6(const char *s, size_t n, uint8_t out[16])
 		size_t q = p;
 		unsigned v = 0;
 
-		while (q < n && hex_val(s[q]) >= 0 && q - p <= 4)
-			v = v * 16 + (unsigned)hex_val(s[q++]);
+		while (q < n && str_hex_digit(s[q]) >= 0 && q - p <= 4)
+			v = v * 16 + (unsigned)str_hex_digit(s[q++]);
 		if (q == p || q - p > 4)
 			return false;
 		if (q < n && s[q] == '.') {
@@ -237,7 +226,7 @@ static bool mac_byte(const char *s, size_t left, char sep, uint8_t *out)
 {
 	int hi, lo;
 
-	if (left < 2 || (hi = hex_val(s[0])) < 0 || (lo = hex_val(s[1])) < 0)
+	if (left < 2 || (hi = str_hex_digit(s[0])) < 0 || (lo = str_hex_digit(s[1])) < 0)
 		return false;
 	if (left > 2 && s[2] != sep)
 		return false;

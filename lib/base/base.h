@@ -224,6 +224,8 @@ MUST_CHECK int str_copy(char *dst, size_t size, const char *src);
 /* Parse a whole decimal/hex/octal (base 0) or base-@base integer; -EINVAL if not all of it. */
 MUST_CHECK int str_to_i64(const char *s, int base, int64_t *out);
 bool str_has_prefix(const char *s, const char *prefix);
+/* The value of an ASCII hex digit (0-9, a-f, A-F), else -1. */
+int str_hex_digit(int c);
 
 /* ----------------------------------------------------------------- base64 */
 

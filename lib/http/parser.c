@@ -329,17 +329,6 @@ static int eol_byte(struct http_parser *p, uint8_t b)
 	return b == '\n' ? 1 : 0;
 }
 
-static int hexval(uint8_t b)
-{
-	if (b >= '0' && b <= '9')
-		return b - '0';
-	if (b >= 'a' && b <= 'f')
-		return b - 'a' + 10;
-	if (b >= 'A' && b <= 'F')
-		return b - 'A' + 10;
-	return -1;
-}
-
 /* The chunk-size line (RFC 9112 §7.1: chunk-size [chunk-ext] CRLF). */
 static int chunk_line(struct http_parser *p, struct rd *in)
 {
@@ -349,7 +338,7 @@ static int chunk_line(struct http_parser *p, struct rd *in)
 
 		if (++p->line_len > HTTP_CHUNK_LINE_MAX)
 			return fail(p, -EMSGSIZE, "chunk-size line too long");
-		if (p->state == S_CHUNK_SIZE && !p->cr && !p->bws && (v = hexval(b)) >= 0) {
+		if (p->state == S_CHUNK_SIZE && !p->cr && !p->bws && (v = str_hex_digit(b)) >= 0) {
 			if (p->left > (LEN_MAX >> 4))
 				return fail(p, -EMSGSIZE, "chunk too large");
 			p->left = p->left * 16 + (uint64_t)v;

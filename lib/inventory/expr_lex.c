@@ -42,17 +42,6 @@ static bool is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_val(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_ident_start(int c)
 {
 	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -119,7 +108,7 @@ static bool read_hex(const struct lexer *lx, size_t n, uint32_t *cp)
 {
 	*cp = 0;
 	for (size_t i = 0; i < n; i++) {
-		int h = hex_val(peek(lx, 2 + i));
+		int h = str_hex_digit(peek(lx, 2 + i));
 
 		if (h < 0)
 			return false;
@@ -287,7 +276,7 @@ static bool lex_digits(struct lexer *lx, unsigned base, uint64_t *v)
 	int d;
 
 	*v = 0;
-	while ((d = hex_val(peek(lx, 0))) >= 0 && (unsigned)d < base) {
+	while ((d = str_hex_digit(peek(lx, 0))) >= 0 && (unsigned)d < base) {
 		if (__builtin_mul_overflow(*v, base, v) || __builtin_add_overflow(*v, d, v))
 			ok = false;
 		lx->pos++;
@@ -308,7 +297,7 @@ static int lex_number(struct lexer *lx, struct tok *t)
 			return lex_double(lx, t);
 	} else {
 		lx->pos += 2;
-		if (hex_val(peek(lx, 0)) < 0)
+		if (str_hex_digit(peek(lx, 0)) < 0)
 			return expr_error(lx->err, t->col, "malformed hexadecimal literal");
 	}
 	if (!lex_digits(lx, hex ? 16 : 10, &t->u))

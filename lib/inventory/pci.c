@@ -7,22 +7,11 @@
 
 #include <errno.h>
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* @n hex digits at @s, copied lowercase to @out. */
 static bool hex_run(const char *s, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		int v = hexval(s[i]);
+		int v = str_hex_digit(s[i]);
 
 		if (v < 0)
 			return false;

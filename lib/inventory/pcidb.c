@@ -61,17 +61,6 @@ struct line {
 	struct slice name;
 };
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Printable UTF-8 (RFC 3629 §4: no overlongs, no surrogates, ≤ U+10FFFF). */
 static bool is_name_text(struct slice s)
 {
@@ -127,7 +116,7 @@ static bool parse_entry(struct slice l, size_t at, uint16_t *id, struct slice *n
 	if (l.len - at < 6)
 		return false;
 	for (i = at; i < at + 4; i++) {
-		int h = hexval(l.p[i]);
+		int h = str_hex_digit(l.p[i]);
 
 		if (h < 0)
 			return false;

@@ -46,24 +46,13 @@ void inv_warnf(struct inv_warn *w, const char *fmt, ...)
 
 /* ------------------------------------------------------------- parsers */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly @n hex digits at *s (advanced past them). */
 static bool hex_fixed(const char **s, unsigned n, uint32_t *out)
 {
 	uint32_t v = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		int d = hexval((*s)[i]);
+		int d = str_hex_digit((*s)[i]);
 
 		if (d < 0)
 			return false;
@@ -117,7 +106,7 @@ int inv_sysfs_parse_hex(const char *s, unsigned digits, uint32_t *out)
 	if (digits == 0 || digits > 8 || !lit(&s, "0x"))
 		return -EINVAL;
 	for (; *s; s++) {
-		int d = hexval(*s);
+		int d = str_hex_digit(*s);
 
 		if (d < 0 || ++n > digits)
 			return -EINVAL;

@@ -457,24 +457,13 @@ static bool is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* After "\u": four hex digits. Returns the code unit or -1. */
 static int lex_hex4(struct lex *l)
 {
 	int v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(peek(&l->r));
+		int h = str_hex_digit(peek(&l->r));
 
 		if (h < 0)
 			return -1;

@@ -40,10 +40,10 @@ struct k8s_req {
 	struct k8s_client *c;
 	struct k8s_req *next;
 	bool queued, in_flight, done_called, rereading;
-	struct arena *a; /* the call's copy */
+	struct arena *a; /* the call's strings */
 	struct arena *ra; /* one attempt's response */
 	char *method, *target, *content_type, *verb, *resource;
-	char *body;
+	char *body; /* heap, NUL-terminated; replaced after a 409 re-read */
 	size_t body_len;
 	bool idempotent, conflict_reread;
 	k8s_done_fn *done;
@@ -161,6 +161,9 @@ static int start_attempt(struct k8s_req *r, uint64_t now)
 		log_debug("token re-read failed, keeping the old one", "file=%s", cfg->token_file);
 	hr.bearer = cfg->token;
 	arena_reset(r->ra);
+	r->resp_body = "";
+	r->resp_len = 0;
+	memset(&r->st, 0, sizeof(r->st));
 	r->attempts++;
 	ret = http_conn_request(c->conn, &hr, r->ra, K8S_BODY_MAX, 0, now, c->o.timeout_ms);
 	if (ret) {
@@ -224,9 +227,12 @@ static int conflict_rebase(struct k8s_req *r)
 	if (!ret)
 		ret = json_print(mine, JSON_COMPACT, &out);
 	if (!ret) {
-		r->body = arena_dup(r->a, out.p, out.len + 1);
+		/* the new body replaces the old: a conflict loop does not pile copies up */
+		free(r->body);
+		r->body = out.p;
 		r->body_len = out.len;
-		ret = r->body ? 0 : -ENOMEM;
+		out.p = NULL;
+		out.len = out.size = 0;
 	}
 	buf_fini(&out);
 	json_free(cur);
@@ -242,9 +248,16 @@ static void on_response(struct k8s_req *r, uint64_t now)
 
 	r->in_flight = false;
 	r->http_status = s;
-	r->resp_body = resp->body ? resp->body : "";
+	/* lib/http's body lives until the connection's next request: keep a copy */
 	r->resp_len = resp->body ? resp->body_len : 0;
+	r->resp_body = arena_strndup(r->ra, resp->body ? resp->body : "", r->resp_len);
 	memset(&r->st, 0, sizeof(r->st));
+	if (!r->resp_body) {
+		r->resp_body = "";
+		r->resp_len = 0;
+		finish(r, -ENOMEM);
+		return;
+	}
 	if (s < 200 || s >= 300) {
 		if (k8s_status_parse(r->resp_body, r->resp_len, r->ra, &r->st))
 			memset(&r->st, 0, sizeof(r->st));
@@ -299,13 +312,6 @@ static void on_response(struct k8s_req *r, uint64_t now)
 	}
 	if (s == 403)
 		k8s_client_denied(c, r->method, r->target, r->verb, r->resource, r->st.message);
-	r->resp_body = arena_strndup(r->ra, r->resp_body, r->resp_len);
-	if (!r->resp_body) {
-		r->resp_body = "";
-		r->resp_len = 0;
-		finish(r, -ENOMEM);
-		return;
-	}
 	finish(r, k8s_errno_from_status(s, r->st.reason));
 }
 
@@ -423,12 +429,9 @@ void k8s_client_free(struct k8s_client *c)
 {
 	if (!c)
 		return;
-	while (c->head) {
-		struct k8s_req *r = c->head;
-
-		finish(r, -ECANCELED);
-		r->c = NULL;
-	}
+	/* each finish() unqueues its request; done() may free it */
+	while (c->head)
+		finish(c->head, -ECANCELED);
 	http_conn_free(c->conn);
 	tls_config_free(c->tls);
 	free(c);
@@ -497,7 +500,7 @@ int k8s_req_start(struct k8s_client *c, const struct k8s_call *call, k8s_done_fn
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->a = arena_new(call->body_len + 64 * 1024);
+	r->a = arena_new(64 * 1024);
 	r->ra = arena_new(K8S_REQ_ARENA_CAP);
 	if (!r->a || !r->ra)
 		goto out_free;
@@ -507,11 +510,13 @@ int k8s_req_start(struct k8s_client *c, const struct k8s_call *call, k8s_done_fn
 	r->verb = dup_or_null(r->a, call->verb, &oom);
 	r->resource = dup_or_null(r->a, call->resource, &oom);
 	if (call->body) {
-		r->body = arena_alloc(r->a, call->body_len + 1);
+		r->body = malloc(call->body_len + 1);
 		if (!r->body)
 			oom = true;
 		else
 			memcpy(r->body, call->body, call->body_len);
+		if (r->body)
+			r->body[call->body_len] = '\0';
 		r->body_len = call->body_len;
 	}
 	if (oom)
@@ -532,6 +537,7 @@ int k8s_req_start(struct k8s_client *c, const struct k8s_call *call, k8s_done_fn
 	*out = r;
 	return 0;
 out_free:
+	free(r->body);
 	arena_free(r->a);
 	arena_free(r->ra);
 	free(r);
@@ -587,6 +593,7 @@ void k8s_req_free(struct k8s_req *r)
 		r->done = NULL; /* the owner is freeing it: no callback into it */
 		finish(r, -ECANCELED);
 	}
+	free(r->body);
 	arena_free(r->a);
 	arena_free(r->ra);
 	free(r);

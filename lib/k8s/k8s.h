@@ -180,9 +180,9 @@ void k8s_config_fini(struct k8s_config *cfg);
 #define K8S_REQ_ARENA_CAP (3 * K8S_BODY_MAX)
 
 /*
- * Append @s escaped for one path segment (RFC 3986 unreserved kept, and
- * Go's url.PathEscape set: everything else %XX) or for a query value (Go's
- * url.QueryEscape: space as '+'). Returns 0, -EINVAL (empty segment, or a
+ * Append @s escaped for one path segment as Go's url.PathEscape does (RFC
+ * 3986 unreserved and "$&+:=@" kept, everything else %XX, '/' included) or
+ * for a query value as url.QueryEscape does (unreserved kept, space as '+'). Returns 0, -EINVAL (empty segment, or a
  * "." / ".." segment), -ENOMEM (@out's cap).
  */
 MUST_CHECK int k8s_escape_path(struct buf *out, const char *s);
@@ -377,7 +377,8 @@ typedef void k8s_done_fn(struct k8s_req *r, void *arg);
  * Queue @call on @c's request connection (one at a time, FIFO). @done may
  * be NULL (poll k8s_req_result instead). The request owns its copy of the
  * call; the caller owns *out and frees it with k8s_req_free() (also from
- * inside @done). Returns 0, -EINVAL, -ENOMEM.
+ * inside @done). Returns 0, -EINVAL (no method, a target not starting with
+ * '/'), -EMSGSIZE (body over HTTP_REQUEST_MAX), -ENOMEM.
  */
 MUST_CHECK int k8s_req_start(struct k8s_client *c, const struct k8s_call *call, k8s_done_fn *done,
 			     void *arg, struct k8s_req **out);
@@ -478,6 +479,20 @@ MUST_CHECK int k8s_call_claim_status_apply(struct k8s_client *c, const char *ns,
 MUST_CHECK int k8s_call_event_create(struct k8s_client *c, const char *ns, const struct json *event,
 				     struct arena *a, struct k8s_call *call);
 
+enum k8s_collection {
+	K8S_COLL_SLICES, /* resource.k8s.io resourceslices (cluster-scoped) */
+	K8S_COLL_CLAIMS, /* resource.k8s.io resourceclaims, in a namespace or (NULL) all */
+};
+
+/*
+ * The escaped path of a collection, without a query, for k8s_watch_new()
+ * (and lists): "<base>/apis/resource.k8s.io/<v>/resourceslices",
+ * ".../namespaces/<ns>/resourceclaims" or ".../resourceclaims". *path lives
+ * in @a. Returns 0, -EINVAL, -ENOMEM.
+ */
+MUST_CHECK int k8s_collection_path(struct k8s_client *c, enum k8s_collection coll, const char *ns,
+				   struct arena *a, const char **path);
+
 /* Node fields the driver reads (lenient). */
 struct k8s_node_addr {
 	const char *type, *address;
@@ -534,6 +549,13 @@ MUST_CHECK int k8s_watch_step(struct k8s_watch *w, uint64_t now_ms, short revent
 			      struct k8s_watch_event *ev);
 /* Resume from @rv (a fresh list's) after K8S_WATCH_GONE, or move it anyway. */
 MUST_CHECK int k8s_watch_restart(struct k8s_watch *w, const char *rv);
+/*
+ * The event-loop face of the watch: its fd (-1 while waiting to resume or
+ * stopped; it changes on every resume), the poll events, and when to step
+ * without I/O: 0 (now) while received events wait to be handed out (a step
+ * returns one at a time), the resume time, lib/http's deadline while
+ * streaming, UINT64_MAX when stopped.
+ */
 int k8s_watch_fd(const struct k8s_watch *w);
 short k8s_watch_events(struct k8s_watch *w);
 uint64_t k8s_watch_deadline(const struct k8s_watch *w);

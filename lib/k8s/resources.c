@@ -266,6 +266,29 @@ int k8s_call_event_create(struct k8s_client *c, const char *ns, const struct jso
 	return ret ? ret : target(c, a, call, segs, ARRAY_SIZE(segs), NULL, 0);
 }
 
+int k8s_collection_path(struct k8s_client *c, enum k8s_collection coll, const char *ns,
+			struct arena *a, const char **path)
+{
+	const char *slices[] = { "apis", GROUP, version(c), "resourceslices" };
+	const char *claims_ns[] = { "apis", GROUP, version(c), "namespaces", ns, "resourceclaims" };
+	const char *claims[] = { "apis", GROUP, version(c), "resourceclaims" };
+	struct k8s_call call;
+	int ret;
+
+	*path = NULL;
+	if (coll == K8S_COLL_SLICES)
+		ret = target(c, a, &call, slices, ARRAY_SIZE(slices), NULL, 0);
+	else if (coll == K8S_COLL_CLAIMS && ns)
+		ret = target(c, a, &call, claims_ns, ARRAY_SIZE(claims_ns), NULL, 0);
+	else if (coll == K8S_COLL_CLAIMS)
+		ret = target(c, a, &call, claims, ARRAY_SIZE(claims), NULL, 0);
+	else
+		ret = -EINVAL;
+	if (!ret)
+		*path = call.target;
+	return ret;
+}
+
 /* ------------------------------------------------------------ decoding */
 
 struct node_status {

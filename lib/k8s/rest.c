@@ -44,8 +44,8 @@ int k8s_escape_path(struct buf *out, const char *s)
 	for (; *s && !ret; s++) {
 		unsigned char ch = (unsigned char)*s;
 
-		/* url.PathEscape keeps sub-delims and ':' '@' too; '/' never (one segment) */
-		if (is_unreserved(ch) || strchr("!$&'()*+,;=:@", ch))
+		/* Go's url.PathEscape (shouldEscape, encodePathSegment) keeps these too */
+		if (is_unreserved(ch) || (ch && strchr("$&+:=@", ch)))
 			ret = buf_putc(out, (char)ch);
 		else
 			ret = put_pct(out, ch);

@@ -24,6 +24,9 @@
 
 enum wstate { W_IDLE, W_STREAM, W_STOPPED, W_FATAL };
 
+/* An empty reader points somewhere real (NULL + 0 is undefined in C). */
+static const uint8_t no_bytes;
+
 struct k8s_watch {
 	struct k8s_client *c;
 	struct http_conn *conn;
@@ -149,7 +152,7 @@ static int start(struct k8s_watch *w, uint64_t now)
 	hr.bearer = cfg->token;
 	k8s_lines_reset(&w->lines);
 	buf_reset(&w->errbody);
-	w->piece = rd_init(NULL, 0);
+	w->piece = rd_init(&no_bytes, 0);
 	w->status = 0;
 	w->events_in_stream = 0;
 	ret = http_conn_request(w->conn, &hr, w->ra, SIZE_MAX, HTTP_STREAM, now, K8S_WATCH_IDLE_MS);
@@ -295,6 +298,8 @@ int k8s_watch_step(struct k8s_watch *w, uint64_t now, short revents, struct k8s_
 		if (ret == HTTP_EV_BODY) {
 			struct slice s = http_conn_body(w->conn);
 
+			if (!s.len)
+				continue;
 			if (w->status == 200)
 				w->piece = rd_init(s.p, s.len);
 			else if (w->errbody.len + s.len < WATCH_ERR_BODY_MAX)
@@ -328,7 +333,7 @@ int k8s_watch_restart(struct k8s_watch *w, const char *rv)
 	w->state = W_IDLE;
 	w->not_before = 0;
 	w->failures = 0;
-	w->piece = rd_init(NULL, 0);
+	w->piece = rd_init(&no_bytes, 0);
 	return 0;
 }
 

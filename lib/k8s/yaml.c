@@ -149,17 +149,6 @@ static size_t put_utf8(char *out, uint32_t cp)
 	return 4;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* YAML 1.2 §5.7 escapes: the one-character ones, then \x \u \U. */
 static int escape_char(char c, uint32_t *cp, int *hex_digits)
 {
@@ -190,7 +179,7 @@ static int read_escape(struct parser *p, const char **pc, const char *e, uint32_
 	if (digits) {
 		*cp = 0;
 		for (int i = 0; i < digits; i++, c++) {
-			int v = c < e ? hex_value(*c) : -1;
+			int v = c < e ? str_hex_digit(*c) : -1;
 
 			if (v < 0)
 				return fail(p, bs, "escape needs %d hex digits", digits);

@@ -4,7 +4,7 @@
 # authentication (kubeconfig token file, client certificate, inline data, in-cluster),
 # discovery, ResourceSlice create/list/update/409/delete, Node GET, Events, claim status
 # by server-side apply next to another driver's entry, and requests queued together on
-# one kept-alive connection driven by one poll loop.
+# one kept-alive connection beside a watch, driven by one epoll loop.
 set -eu
 . "$(dirname "$0")/lib.sh"
 K=$O/tests/tools/k8sc
@@ -35,7 +35,12 @@ sed "s#certificate-authority: .*#certificate-authority: $D/tls/other-ca.crt#" "$
 out=$("$K" --kubeconfig "$E2E_TMP/kc-other" --versions v1 list node1 2>&1) && fail "other CA accepted"
 assert_contains "$out" "x509: certificate signed by unknown authority"
 assert_contains "$out" "attempts=1"
-info "auth: token file, client certificate, inline, in-cluster; wrong CA refused"
+# insecure-skip-tls-verify: works with any certificate, and says so loudly, once per client
+sed "s#certificate-authority: .*#insecure-skip-tls-verify: true#" "$KC" >"$E2E_TMP/kc-insecure"
+out=$("$K" --kubeconfig "$E2E_TMP/kc-insecure" --repeat 2 list node1 2>"$E2E_TMP/insecure.err")
+assert_eq "[] []" "$(jq -c .items <<<"$out" | words)" "insecure mode"
+assert_eq 1 "$(grep -c 'level=warn .*INSECURE' "$E2E_TMP/insecure.err")" "insecure warning once"
+info "auth: token file, client certificate, inline, in-cluster; wrong CA refused; insecure warns"
 
 # ------------------------------------------------------------ slices
 apiserver_admin POST /objects '{"apiVersion":"v1","kind":"Node","metadata":{"name":"node1"},
@@ -120,13 +125,20 @@ assert_eq '192.0.2.6/24 192.0.2.99/24' "$(jq -r '[.status.devices[].networkData.
 	"re-apply keeps the other entry"
 assert_eq '["dra.net","gpu.example.com"]' "$(jq -c '[.metadata.managedFields[] | select(.operation == "Apply") | .manager] | sort' <<<"$out")" \
 	"field managers"
+# a claim watch from the current state: the claim comes as ADDED
+assert_eq '{"type":"ADDED","name":"c1","rv":"'"$(jq -r .metadata.resourceVersion <<<"$out")"'"}' \
+	"$(k watch-claims ns1 1)" "claim watch"
 # an entry of another driver is refused before anything is sent
 jq -n --argjson e "$(entry gpu.example.com gpu0 192.0.2.7/24)" '[$e]' >"$E2E_TMP/theirs.json"
 must_fail k apply-status ns1 c1 "$E2E_TMP/theirs.json"
 info "events create; claim status apply keeps another driver's entry"
 
-# ------------------------------------------------------------ the loop: requests queued together
+# ------------------------------------------------------------ the driver's shape: one epoll loop
+# 7 lists and a create queued at once on the request connection, a slice watch on its own:
+# all answered on one kept-alive connection, and the watch sees the create
 before=$(apiserver_admin GET /counters | jq .connections.accepted)
-out=$(k --versions v1 loop node1 8)
-assert_eq '{"done":8,"failed":0}' "$out" "8 requests in one loop"
-assert_eq $((before + 1)) "$(apiserver_admin GET /counters | jq .connections.accepted)" "one kept-alive connection"
+out=$(k --versions v1 loop node1 8 "$E2E_TMP/s1.json")
+assert_eq '{"done":8,"failed":0,"watch_saw_create":true}' "$out" "8 requests and a watch in one loop"
+assert_eq $((before + 2)) "$(apiserver_admin GET /counters | jq .connections.accepted)" \
+	"one kept-alive connection for the requests, one for the watch"
+info "one epoll loop: 8 queued requests on one connection, a watch beside them"

@@ -83,7 +83,10 @@ out=$(k --repeat 3 pod default p1) && fail "pods allowed under upstream's Cluste
 assert_eq "EACCES EACCES EACCES" "$(jq -r .error <<<"$out" | words)" "403 → EACCES"
 assert_contains "$(jq -r .message <<<"$out" | head -1)" 'cannot get resource "pods"'
 assert_eq 1 "$(grep -c 'msg="api access denied, falling back"' "$ERR")" "403 reported once"
+# upstream's role has no claim list/watch either
+assert_eq '{"error":"EACCES"}' "$(k watch-claims ns1 1)" "claim watch → EACCES"
+assert_contains "$(cat "$ERR")" 'rbac="watch resourceclaims"'
 name=$(k create "$E2E_TMP/s.json" | jq -r .metadata.name)
 assert_eq "$name" "$(k list node1 | jq -r '[.items[].metadata.name] | join(" ")' | tr ' ' '\n' | grep -x "$name")" \
 	"slices still work"
-info "upstream ClusterRole: pods get → EACCES reported once; slices work"
+info "upstream ClusterRole: pods get and claim watch → EACCES reported once; slices work"

@@ -143,6 +143,41 @@ need_link_kind() {
 # need_dranet: the binary must exist (make e2e builds it first).
 need_dranet() { [ -x "$DRANET" ] || fail "$DRANET not built"; }
 
+# ------------------------------------------------------------ attach: host state
+# dev_settle DEV: wait (<= 3 s) until no address is tentative and the link is UP,
+# so that two dumps differ only in what was restored, not in DAD timing.
+dev_settle() {
+	local i
+	for i in $(seq 30); do
+		if [ "$(ip -j addr show dev "$1" | jq '[.[0].addr_info[] | select(.tentative)] | length')" = 0 ] &&
+			[ "$(ip -j link show dev "$1" | jq -r '.[0].operstate')" = UP ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+}
+# dev_dump DEV: every piece of host state detach promises to restore, normalised
+# (link with details, addresses, routes of every table, rules, permanent
+# neighbours, per-interface sysctls). Diff two of them to compare.
+dev_dump() {
+	local d=$1 k
+	dev_settle "$d"
+	echo "# link"
+	ip -j -d link show dev "$d" | jq -S '.[0]'
+	echo "# addr"
+	ip -j addr show dev "$d" | jq -S '.[0].addr_info | sort_by(.family, .local)'
+	echo "# route"
+	ip -j route show table all dev "$d" | jq -S 'sort_by(.table // "", .type // "", .dst, .metric // 0)'
+	echo "# rule"
+	ip -j rule show | jq -S .
+	ip -6 -j rule show | jq -S .
+	echo "# neigh"
+	ip -j neigh show nud permanent dev "$d" | jq -S 'sort_by(.dst)'
+	echo "# sysctl"
+	for k in arp_ignore arp_announce forwarding; do echo "ipv4 $k $(cat "/proc/sys/net/ipv4/conf/$d/$k")"; done
+	for k in forwarding disable_ipv6; do echo "ipv6 $k $(cat "/proc/sys/net/ipv6/conf/$d/$k")"; done
+}
+
 # ------------------------------------------------------------ Kubernetes API server peer
 # apiserver_start DIR [FLAG...]: start tests/peers/k8s/apiserver.py (README.md there) with
 # its PKI, tokens and kubeconfig in DIR/tls, stopped at exit. Sets K8S_URL, K8S_PORT,

@@ -19,8 +19,12 @@
  *                                   {"type", "name", "rv"} until N non-bookmark events;
  *                                   410 → {"type": "RELIST", "rv"} and the watch resumes
  *                                   from a fresh list's resourceVersion
- *   loop NODE K                     K list requests queued at once, driven by one
- *                                   poll() loop: {"done": K, "connects": ...}
+ *   watch-claims NS N               claims of namespace NS from their current state
+ *                                   (ADDED first), N non-bookmark events as above
+ *   loop NODE K FILE                the driver's shape: one epoll loop over the
+ *                                   request connection and a watch of NODE's slices;
+ *                                   K-1 lists and a create of FILE queued at once:
+ *                                   {"done": K, "failed": 0, "watch_saw_create": true}
  *
  * --repeat runs CMD N times on one client (one connection, one 403 report),
  * running SHELLCMD between two runs (e.g. a token rotation at the peer).
@@ -34,6 +38,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "json/json.h"
 #include "k8s/k8s.h"
@@ -183,23 +189,18 @@ out:
 	return ret;
 }
 
-static int cmd_watch(struct k8s_client *c, const char *node, int n, const char *rv0,
+/* Watch slices of @node (NULL: claims of namespace @ns). */
+static int cmd_watch(struct k8s_client *c, const char *node, const char *ns, int n, const char *rv0,
 		     struct arena *a)
 {
-	struct k8s_call call;
 	struct k8s_watch *w = NULL;
-	char *path, *q, *fsel;
+	const char *path, *fsel = NULL;
 	int seen = 0, ret;
 
-	if (k8s_call_slices_list(c, NULL, NULL, a, &call))
+	if (k8s_collection_path(c, node ? K8S_COLL_SLICES : K8S_COLL_CLAIMS, ns, a, &path))
 		return 1;
-	path = arena_strdup(a, call.target);
-	fsel = arena_printf(a, "spec.nodeName=%s,spec.driver=dra.net", node);
-	if (!path || !fsel)
+	if (node && !(fsel = arena_printf(a, "spec.nodeName=%s,spec.driver=dra.net", node)))
 		return 1;
-	q = strchr(path, '?');
-	if (q)
-		*q = '\0';
 	ret = k8s_watch_new(c, path, fsel, rv0, &w);
 	if (ret) {
 		fprintf(stderr, "k8sc: watch: %s\n", strerror(-ret));
@@ -222,9 +223,10 @@ static int cmd_watch(struct k8s_client *c, const char *node, int n, const char *
 			continue;
 		}
 		if (ret == K8S_WATCH_GONE) {
-			char *rv = NULL;
+			char *rv = "";
 
-			ret = cmd_list(c, node, a, &rv);
+			/* claims: resume from their current state (ADDED again) */
+			ret = node ? cmd_list(c, node, a, &rv) : 0;
 			if (ret)
 				break;
 			printf("{\"type\":\"RELIST\",\"rv\":\"%s\"}\n", rv);
@@ -267,39 +269,138 @@ static void loop_done(struct k8s_req *r, void *arg)
 		x->failed++;
 }
 
-/* K requests queued at once and driven by one poll loop, as the driver's epoll loop does. */
-static int cmd_loop(struct k8s_client *c, const char *node, int k, struct arena *a)
+/* One epoll registration kept in step with an fd that changes on reconnects. */
+struct reg {
+	int fd;
+	uint32_t events;
+};
+
+static int reg_update(int ep, struct reg *r, int fd, short pev, void *tag)
+{
+	struct epoll_event ev = { .events = (pev & POLLIN ? EPOLLIN : 0u) |
+					    (pev & POLLOUT ? EPOLLOUT : 0u),
+				  .data.ptr = tag };
+
+	if (r->fd >= 0 && r->fd != fd) {
+		(void)epoll_ctl(ep, EPOLL_CTL_DEL, r->fd, NULL); /* may be closed already */
+		r->fd = -1;
+	}
+	if (fd < 0)
+		return 0;
+	if (r->fd < 0) {
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+			return -errno;
+	} else if (r->events != ev.events && epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) < 0) {
+		/* closed and reopened under the same number: the kernel dropped the old entry */
+		if (errno != ENOENT || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+			return -errno;
+	}
+	r->fd = fd;
+	r->events = ev.events;
+	return 0;
+}
+
+static short revents_of(const struct epoll_event *e)
+{
+	return (short)((e->events & EPOLLIN ? POLLIN : 0) | (e->events & EPOLLOUT ? POLLOUT : 0) |
+		       (e->events & (EPOLLERR | EPOLLHUP) ? POLLIN : 0));
+}
+
+/*
+ * The driver's shape: one epoll loop over the request connection and a watch
+ * of NODE's slices (from the current state). K-1 lists and one create of
+ * FILE are queued at once; the loop ends when all K answered and the watch
+ * saw the created slice ADDED (at most 10 s).
+ */
+static int cmd_loop(struct k8s_client *c, const char *node, int k, const char *file,
+		    struct arena *a)
 {
 	struct k8s_req *rs[64] = { 0 };
 	struct loop_ctx x = { 0 };
-	int ret = 0;
+	struct k8s_watch *w = NULL;
+	struct reg rc = { -1, 0 }, rw = { -1, 0 };
+	struct json *doc = NULL;
+	const char *path, *fsel, *created = NULL, *added[256];
+	size_t nadded = 0;
+	bool seen = false;
+	uint64_t end = time_now_ms() + 10000;
+	int ep = epoll_create1(EPOLL_CLOEXEC), ret;
 
-	if (k < 1 || k > 64)
+	if (ep < 0 || k < 1 || k > 64 || read_json(file, &doc))
 		return 1;
+	fsel = arena_printf(a, "spec.nodeName=%s,spec.driver=dra.net", node);
+	ret = fsel ? k8s_collection_path(c, K8S_COLL_SLICES, NULL, a, &path) : -ENOMEM;
+	if (!ret)
+		ret = k8s_watch_new(c, path, fsel, NULL, &w);
 	for (int i = 0; i < k && !ret; i++) {
 		struct k8s_call call;
 
-		ret = k8s_call_slices_list(c, node, "dra.net", a, &call);
+		ret = i == k - 1 ? k8s_call_slice_create(c, doc, a, &call)
+				 : k8s_call_slices_list(c, node, "dra.net", a, &call);
 		if (!ret)
 			ret = k8s_req_start(c, &call, loop_done, &x, &rs[i]);
 	}
-	while (!ret && k8s_client_is_busy(c)) {
-		struct pollfd pfd = { .fd = k8s_client_fd(c), .events = k8s_client_events(c) };
+	while (!ret && (k8s_client_is_busy(c) || !seen) && time_now_ms() < end) {
+		struct epoll_event evs[2];
+		struct k8s_watch_event wev;
+		short crev = 0, wrev = 0;
 		uint64_t now = time_now_ms(), dl = k8s_client_deadline(c);
-		int p = poll(&pfd, pfd.fd >= 0 ? 1 : 0,
-			     dl <= now	       ? 0
-			     : dl - now > 1000 ? 1000
-					       : (int)(dl - now));
+		int n;
 
-		if (p < 0 && errno != EINTR)
-			ret = -errno;
-		else
-			ret = k8s_client_step(c, time_now_ms(), p > 0 ? pfd.revents : 0);
+		if (k8s_watch_deadline(w) < dl)
+			dl = k8s_watch_deadline(w);
+		ret = reg_update(ep, &rc, k8s_client_fd(c), k8s_client_events(c), &rc);
+		if (!ret)
+			ret = reg_update(ep, &rw, k8s_watch_fd(w), k8s_watch_events(w), &rw);
+		if (ret)
+			break;
+		n = epoll_wait(ep, evs, 2,
+			       dl <= now	 ? 0
+			       : dl - now > 1000 ? 1000
+						 : (int)(dl - now));
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == &rc)
+				crev = revents_of(&evs[i]);
+			else
+				wrev = revents_of(&evs[i]);
+		}
+		ret = k8s_client_step(c, time_now_ms(), crev);
+		if (!created && rs[k - 1] && k8s_req_result(rs[k - 1]) == 0) {
+			struct json *v = NULL;
+			const char *body = k8s_req_body(rs[k - 1], NULL);
+
+			if (!json_parse(body, strlen(body), &v, NULL) &&
+			    !json_get_string(json_get(json_get(v, "metadata"), "name"), &created))
+				created = arena_strdup(a, created);
+			json_free(v);
+		}
+		while (!ret) {
+			int wret = k8s_watch_step(w, time_now_ms(), wrev, &wev);
+
+			wrev = 0;
+			if (wret == -EAGAIN)
+				break;
+			if (wret != 1) {
+				ret = wret;
+				break;
+			}
+			/* the event may come before the create's answer: remember the names */
+			if (wev.type == K8S_WATCH_ADDED && wev.meta.name &&
+			    nadded < ARRAY_SIZE(added))
+				added[nadded++] = arena_strdup(a, wev.meta.name);
+		}
+		for (size_t i = 0; created && i < nadded; i++)
+			if (added[i] && strcmp(added[i], created) == 0)
+				seen = true;
 	}
-	printf("{\"done\":%d,\"failed\":%d}\n", x.done, x.failed);
+	printf("{\"done\":%d,\"failed\":%d,\"watch_saw_create\":%s}\n", x.done, x.failed,
+	       seen ? "true" : "false");
 	for (int i = 0; i < k; i++)
 		k8s_req_free(rs[i]);
-	return ret || x.failed ? 1 : 0;
+	k8s_watch_free(w);
+	json_free(doc);
+	close(ep);
+	return ret || x.failed || !seen ? 1 : 0;
 }
 
 static int dispatch(struct k8s_client *c, int argc, char **argv, struct arena *a)
@@ -327,11 +428,15 @@ static int dispatch(struct k8s_client *c, int argc, char **argv, struct arena *a
 	}
 	if (strcmp(cmd, "watch") == 0) {
 		NEED(2);
-		return cmd_watch(c, argv[1], atoi(argv[2]), argc > 3 ? argv[3] : NULL, a);
+		return cmd_watch(c, argv[1], NULL, atoi(argv[2]), argc > 3 ? argv[3] : NULL, a);
+	}
+	if (strcmp(cmd, "watch-claims") == 0) {
+		NEED(2);
+		return cmd_watch(c, NULL, argv[1], atoi(argv[2]), NULL, a);
 	}
 	if (strcmp(cmd, "loop") == 0) {
-		NEED(2);
-		return cmd_loop(c, argv[1], atoi(argv[2]), a);
+		NEED(3);
+		return cmd_loop(c, argv[1], atoi(argv[2]), argv[3], a);
 	}
 	if (strcmp(cmd, "create") == 0) {
 		NEED(1);

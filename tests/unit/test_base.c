@@ -222,6 +222,16 @@ static void test_str(void)
 	CHECK_EQ(str_to_i64("99999999999999999999", 10, &v), -ERANGE);
 	CHECK(str_has_prefix("dra.net/ifName", "dra.net/"));
 	CHECK(!str_has_prefix("dra", "dra.net/"));
+	/* every byte: only 0-9, a-f, A-F are hex digits, with their values */
+	for (int c = -128; c < 256; c++) {
+		int want = -1;
+
+		if (c >= 0 && c < 128 && strchr("0123456789abcdef", c) && c)
+			want = (int)(strchr("0123456789abcdef", c) - "0123456789abcdef");
+		else if (c >= 0 && c < 128 && c && strchr("ABCDEF", c))
+			want = 10 + (int)(strchr("ABCDEF", c) - "ABCDEF");
+		CHECK_EQ(str_hex_digit(c), want);
+	}
 }
 
 int main(void)

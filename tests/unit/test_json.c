@@ -999,6 +999,54 @@ static int emit_yaml(const char *path)
 	return ret ? 1 : 0;
 }
 
+/* JSON_S_LENIENT: unknown members skipped at that level; a nested strict schema stays strict. */
+struct t_inner {
+	int64_t n;
+};
+struct t_outer {
+	const char *name;
+	struct t_inner in;
+};
+static const struct json_field t_inner_fields[] = {
+	JSON_FIELD(struct t_inner, n, "n", JSON_FK_INT64),
+};
+static const struct json_schema t_inner_strict = JSON_SCHEMA(struct t_inner, t_inner_fields);
+static const struct json_field t_outer_fields[] = {
+	JSON_FIELD(struct t_outer, name, "name", JSON_FK_STRING, .flags = JSON_F_REQUIRED),
+	JSON_FIELD(struct t_outer, in, "in", JSON_FK_OBJECT, .sub = &t_inner_strict),
+};
+static const struct json_schema t_outer_lenient =
+	JSON_SCHEMA_LENIENT(struct t_outer, t_outer_fields);
+static const struct json_schema t_outer_strict = JSON_SCHEMA(struct t_outer, t_outer_fields);
+
+static void test_decode_lenient(void)
+{
+	struct arena *a = arena_new(1 << 20);
+	struct json *v =
+		parse_str("{\"extra\":[1,{\"x\":2}],\"name\":\"n1\",\"in\":{\"n\":5},\"z\":null}");
+	struct json *w = parse_str("{\"name\":\"n1\",\"in\":{\"n\":5,\"more\":1}}");
+	struct json *t = parse_str("{\"name\":7,\"other\":1}");
+	struct t_outer o;
+	struct json_err err;
+
+	REQUIRE(a && v && w && t);
+	CHECK_EQ(json_decode(v, &t_outer_lenient, &o, a, &err), 0);
+	CHECK_STR(o.name, "n1");
+	CHECK_EQ(o.in.n, 5);
+	CHECK_EQ(json_decode(v, &t_outer_strict, &o, a, &err), -EBADMSG);
+	CHECK_STR(err.path, "extra");
+	CHECK_STR(err.msg, "unknown field");
+	CHECK_EQ(json_decode(w, &t_outer_lenient, &o, a, &err), -EBADMSG);
+	CHECK_STR(err.path, "in.more");
+	/* wrong types are still errors */
+	CHECK_EQ(json_decode(t, &t_outer_lenient, &o, a, &err), -EBADMSG);
+	CHECK_STR(err.path, "name");
+	json_free(v);
+	json_free(w);
+	json_free(t);
+	arena_free(a);
+}
+
 static const struct t_case tests[] = {
 	T(test_build_sorted),  T(test_build_ownership),	 T(test_print_escapes),
 	T(test_int64_exact),   T(test_print_pretty),	 T(test_read_access),
@@ -1006,7 +1054,7 @@ static const struct t_case tests[] = {
 	T(test_parse_errors),  T(test_parse_duplicates), T(test_parse_depth),
 	T(test_parse_limits),  T(test_parse_truncation), T(test_roundtrip),
 	T(test_decode_ok),     T(test_decode_errors),	 T(test_decode_arena_sweep),
-	T(test_err_format),
+	T(test_err_format),    T(test_decode_lenient),
 };
 
 int main(int argc, char **argv)
