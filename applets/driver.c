@@ -1,24 +1,33 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * dranet-driver: parses and checks every upstream flag (reference/upstream.md
- * §1.1, upstream-v1.4.md §1) plus ours, then says it is not built yet.
+ * §1.1, upstream-v1.4.md §1) plus ours, then runs the daemon on one epoll
+ * loop: inventory following (lib/driver follow.c) and /healthz, /livez,
+ * /metrics (lib/http server.c), publishing through lib/k8s (lib/driver
+ * publish.c, k8sapi.c). docs/driver.md.
  */
 #include "applet.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver/driver.h"
+#include "http/http.h"
 #include "inventory/inventory.h"
+#include "k8s/k8s.h"
 
 const char driver_usage[] =
 	"usage: dranet-driver [FLAGS...]\n"
 	"       dranet [FLAGS...]\n"
 	"\n"
-	"The DRA kubelet plugin and NRI plugin daemon. Not built yet: planned in\n"
-	"issue 4 (publishing) and later. Every flag below is parsed and checked\n"
-	"already; then the applet says it is not built and exits 2.\n"
+	"The DRA kubelet plugin and NRI plugin daemon. Built so far: discovery\n"
+	"that follows the kernel (netlink events, rate limited, a safety rescan),\n"
+	"ResourceSlice publishing for this node's pool, /healthz, /livez and\n"
+	"/metrics on --bind-address. Not yet: the kubelet plugin and NRI (issue 5\n"
+	"and later). docs/driver.md.\n"
 	"\n"
 	"Upstream's flags (Go syntax -flag=value and GNU syntax both work):\n"
 	"  --kubeconfig PATH                 kubeconfig; default in-cluster config\n"
@@ -45,7 +54,8 @@ const char driver_usage[] =
 	"                                    /var/lib/kubelet/plugins/dra.net)\n"
 	"  --nri-socket PATH                 NRI socket (default /var/run/nri/nri.sock)\n"
 	"\n"
-	"Exit status: 2 (not built yet, or a usage error).\n";
+	"Exit status: 0 after SIGTERM or SIGINT, 1 on a runtime failure (bad\n"
+	"kubeconfig, --bind-address in use, no netlink), 2 on a usage error.\n";
 
 enum {
 	OPT_KUBECONFIG = 0x100,
@@ -106,6 +116,7 @@ struct driver_opts {
 	const char *nri_socket;
 	int verbosity;
 	char node_name[256];
+	struct inv_expr *filter_expr; /* compiled --filter, NULL when empty */
 };
 
 /* "[host]:port", "host:port" or ":port" with a port 0..65535 (Go net.SplitHostPort). */
@@ -263,9 +274,359 @@ static int parse_flags(int argc, char **argv, struct driver_opts *o, struct aren
 		return applet_usage_error(me, "node name: %s",
 					  ret == -EINVAL ? "empty hostname is invalid"
 							 : strerror(-ret));
-	if (*o->filter)
-		return applet_compile_expr(me, "--filter", o->filter, INV_EXPR_FILTER, a, &filter);
+	if (*o->filter) {
+		ret = applet_compile_expr(me, "--filter", o->filter, INV_EXPR_FILTER, a, &filter);
+		if (ret)
+			return ret;
+		o->filter_expr = filter;
+	}
 	return 0;
+}
+
+/* ------------------------------------------------------------ the daemon */
+
+struct driver {
+	struct driver_opts *o;
+	struct drv_loop *l;
+	struct inv *inv;
+	struct drv_follow *follow;
+	struct http_server *http;
+	struct drv_timer http_t;
+	bool started; /* /healthz: 503 until the first inventory is there */
+	bool have_devices;
+	size_t devices, devices_rdma;
+	/* Publishing (only with an API server configuration). */
+	struct k8s_config cfg;
+	struct k8s_client *client;
+	struct drv_k8s *k8s;
+	struct drv_pub *pub;
+	struct drv_timer pub_t, resync_t;
+	bool addrs_pending; /* node addresses set, the scan that applies them not seen yet */
+	uint32_t backoff_ms;
+};
+
+/* A periodic re-list besides the watch (a missed watch event is caught within this). */
+#define RESYNC_MS 60000u
+#define BACKOFF_MIN_MS 1000u
+#define BACKOFF_MAX_MS 30000u
+
+static void pub_soon(struct driver *d, uint64_t delay_ms)
+{
+	uint64_t due = time_now_ms() + delay_ms;
+
+	if (drv_timer_armed(&d->pub_t) && d->pub_t.due_ms <= due)
+		return;
+	if (drv_timer_arm(d->l, &d->pub_t, due) < 0)
+		log_err("cannot arm the publish timer", "timers=%d", DRV_TIMERS_MAX);
+}
+
+static void on_pub_timer(struct drv_loop *l, struct drv_timer *t, void *data)
+{
+	struct driver *d = data;
+	int ret;
+
+	(void)l;
+	(void)t;
+	if (!d->pub || !drv_k8s_ready(d->k8s) || d->addrs_pending)
+		return;
+	ret = drv_pub_kick(d->pub);
+	if (ret < 0)
+		log_warn("publish round not started", "err=\"%s\"", strerror(-ret));
+}
+
+static void on_round(void *ctx, int err)
+{
+	struct driver *d = ctx;
+	const struct drv_pub_stats *st = drv_pub_stats(d->pub);
+
+	if (err < 0) {
+		d->backoff_ms = d->backoff_ms ? d->backoff_ms * 2 : BACKOFF_MIN_MS;
+		if (d->backoff_ms > BACKOFF_MAX_MS)
+			d->backoff_ms = BACKOFF_MAX_MS;
+		log_warn("publishing failed, retrying", "err=\"%s\" retry_ms=%u", strerror(-err),
+			 d->backoff_ms);
+		pub_soon(d, d->backoff_ms);
+		return;
+	}
+	if (d->backoff_ms)
+		log_info("publishing works again", NULL);
+	d->backoff_ms = 0;
+	log_debug("publish round", "generation=%lld writes=%llu devices=%zu",
+		  (long long)st->generation, (unsigned long long)st->writes, st->devices);
+	if (drv_pub_due(d->pub))
+		pub_soon(d, 0);
+}
+
+static void on_resync(struct drv_loop *l, struct drv_timer *t, void *data)
+{
+	struct driver *d = data;
+
+	if (d->pub) {
+		drv_pub_resync(d->pub);
+		pub_soon(d, 0);
+	}
+	if (drv_timer_arm(l, t, time_now_ms() + RESYNC_MS) < 0)
+		log_err("cannot arm the resync timer", "timers=%d", DRV_TIMERS_MAX);
+}
+
+static void on_node(void *ctx, const char *uid, const char *const *addrs, size_t n)
+{
+	struct driver *d = ctx;
+	int ret;
+
+	ret = drv_pub_set_node_uid(d->pub, uid);
+	if (ret == 0 && d->follow)
+		ret = drv_follow_set_node_addrs(d->follow, addrs, n);
+	if (ret < 0) {
+		log_err("node addresses not usable, publishing nothing", "err=\"%s\"",
+			strerror(-ret));
+		return;
+	}
+	d->addrs_pending = d->follow != NULL;
+	if (!d->addrs_pending)
+		pub_soon(d, 0);
+}
+
+static void on_change(void *ctx)
+{
+	struct driver *d = ctx;
+
+	drv_pub_resync(d->pub);
+	pub_soon(d, 0);
+}
+
+static void on_scan(void *ctx, struct inv_scan *scan)
+{
+	struct driver *d = ctx;
+	size_t n = 0, rdma = 0;
+
+	for (size_t i = 0; i < scan->n; i++) {
+		const struct inv_attr *at;
+
+		if (scan->dev[i].excluded)
+			continue;
+		n++;
+		at = inv_attr_get(&scan->dev[i], "dra.net/rdma");
+		rdma += at && at->type == INV_BOOL && at->b;
+	}
+	if (!d->have_devices || n != d->devices)
+		log_info("inventory", "devices=%zu published=%zu rdma=%zu", scan->n, n, rdma);
+	d->have_devices = true;
+	d->devices = n;
+	d->devices_rdma = rdma;
+	if (d->pub) {
+		int ret = drv_pub_set_scan(d->pub, scan);
+
+		if (ret < 0)
+			log_err("slices not built", "err=\"%s\"", strerror(-ret));
+		d->addrs_pending = false;
+		if (drv_pub_due(d->pub))
+			pub_soon(d, 0);
+	}
+	if (!d->started) {
+		d->started = true;
+		log_info("driver started", "node=%s bind=%s", d->o->node_name, d->o->bind_address);
+	}
+}
+
+/* lib/http's server asks for fds to be watched: poll bits are epoll bits on Linux. */
+static void on_http_fd(struct drv_loop *l, int fd, uint32_t events, void *data);
+
+static int http_watch(void *ctx, int fd, short events)
+{
+	struct driver *d = ctx;
+	int ret = drv_loop_mod_fd(d->l, fd, (uint32_t)events);
+
+	if (ret == -ENOENT)
+		ret = drv_loop_add_fd(d->l, fd, (uint32_t)events, on_http_fd, d);
+	return ret;
+}
+
+static void http_unwatch(void *ctx, int fd)
+{
+	struct driver *d = ctx;
+
+	drv_loop_del_fd(d->l, fd);
+}
+
+static void http_rearm(struct driver *d)
+{
+	uint64_t due = http_server_deadline(d->http);
+
+	if (due == UINT64_MAX)
+		drv_timer_cancel(d->l, &d->http_t);
+	else if (drv_timer_arm(d->l, &d->http_t, due) < 0)
+		log_err("cannot arm the http timer", "timers=%d", DRV_TIMERS_MAX);
+}
+
+static void on_http_fd(struct drv_loop *l, int fd, uint32_t events, void *data)
+{
+	struct driver *d = data;
+
+	(void)l;
+	http_server_on_fd(d->http, fd, (short)events, time_now_ms());
+	http_rearm(d);
+}
+
+static void on_http_timer(struct drv_loop *l, struct drv_timer *t, void *data)
+{
+	struct driver *d = data;
+
+	(void)l;
+	(void)t;
+	http_server_on_timer(d->http, time_now_ms());
+	http_rearm(d);
+}
+
+static void on_request(void *ctx, const struct http_server_req *req, struct http_server_resp *resp)
+{
+	struct driver *d = ctx;
+
+	if (!strcmp(req->path, "/healthz")) {
+		resp->status = d->started ? 200 : 503;
+		if (buf_puts(resp->body, d->started ? "ok\n" : "starting\n") < 0)
+			resp->status = 500;
+	} else if (!strcmp(req->path, "/livez")) {
+		resp->status = 200;
+		if (buf_puts(resp->body, "ok\n") < 0)
+			resp->status = 500;
+	} else if (!strcmp(req->path, "/metrics")) {
+		struct drv_metrics m = {
+			.have_devices = d->have_devices,
+			.devices = d->devices,
+			.devices_rdma = d->devices_rdma,
+			.follow = d->follow ? drv_follow_stats(d->follow) : NULL,
+			.pub = d->pub ? drv_pub_stats(d->pub) : NULL,
+			.http_requests = http_server_requests(d->http),
+			.loop_max_cb_ms = drv_loop_max_cb_ms(d->l),
+		};
+
+		resp->status = drv_metrics_write(&m, resp->body) < 0 ? 500 : 200;
+		resp->content_type = DRV_METRICS_CONTENT_TYPE;
+	} else {
+		resp->status = 404;
+		if (buf_puts(resp->body, "404 page not found\n") < 0)
+			resp->status = 500;
+	}
+}
+
+/*
+ * The API server as upstream finds it (--kubeconfig, else in-cluster; a
+ * broken --kubeconfig is fatal) and the publisher on it. Without any
+ * configuration the driver still discovers and serves /metrics, and says
+ * loudly that nothing is published (upstream exits instead).
+ */
+static int setup_api(struct driver *d)
+{
+	struct k8s_config_err err = { { 0 } };
+	struct drv_pool_opts po = {
+		.node = d->o->node_name,
+		.driver = INV_DRIVER_NAME,
+		.api_version = "resource.k8s.io/v1",
+	};
+	struct drv_k8s_opts ko = {
+		.node = d->o->node_name,
+		.driver = INV_DRIVER_NAME,
+		.on_node = on_node,
+		.on_change = on_change,
+		.ctx = d,
+	};
+	int ret = k8s_config_load(&d->cfg, d->o->kubeconfig, NULL, &err);
+
+	if (ret < 0 && *d->o->kubeconfig) {
+		log_err("kubeconfig unusable", "path=%s err=\"%s\"", d->o->kubeconfig,
+			err.msg[0] ? err.msg : strerror(-ret));
+		return ret;
+	}
+	if (ret < 0) {
+		log_warn("no API server configuration (no --kubeconfig, not in a cluster): "
+			 "discovery, /healthz and /metrics run, nothing is published",
+			 "err=\"%s\"", err.msg[0] ? err.msg : strerror(-ret));
+		return 0;
+	}
+	log_info("api server", "source=\"%s\" server=%s", d->cfg.source, d->cfg.authority);
+	ret = k8s_client_new(&d->cfg, NULL, &d->client);
+	if (ret == 0)
+		ret = drv_k8s_new(d->l, d->client, &ko, &d->k8s);
+	if (ret == 0)
+		ret = drv_pub_new(&po, drv_k8s_api(d->k8s), &d->pub);
+	if (ret < 0) {
+		log_err("api client", "err=\"%s\"", strerror(-ret));
+		return ret;
+	}
+	drv_k8s_set_pub(d->k8s, d->pub);
+	drv_pub_on_round(d->pub, on_round, d);
+	return drv_timer_arm(d->l, &d->resync_t, time_now_ms() + RESYNC_MS);
+}
+
+static int run_driver(struct driver_opts *o)
+{
+	struct driver d = { .o = o };
+	struct inv_opts io = {
+		.pcidb_path = getenv("PCIDB_PATH"),
+		.move_ib_interfaces = o->move_ib,
+		.list_type_attributes = o->gates.list_type_attributes,
+	};
+	struct drv_follow_opts fo = {
+		.min_poll_ms = o->min_poll_ms,
+		.max_poll_ms = o->max_poll_ms,
+		.burst = (uint32_t)o->poll_burst,
+		.filter = o->filter_expr,
+		.on_scan = on_scan,
+		.ctx = &d,
+	};
+	struct http_server_io hio = { http_watch, http_unwatch, &d };
+	int ret, rc = EXIT_FAIL;
+
+	ret = drv_loop_new(true, &d.l);
+	if (ret < 0) {
+		log_err("event loop", "err=\"%s\"", strerror(-ret));
+		return EXIT_FAIL;
+	}
+	drv_timer_init(&d.http_t, on_http_timer, &d);
+	drv_timer_init(&d.pub_t, on_pub_timer, &d);
+	drv_timer_init(&d.resync_t, on_resync, &d);
+	if (setup_api(&d) < 0)
+		goto out;
+	/* Upstream starts its HTTP server first: /healthz answers 503 while discovery starts. */
+	ret = http_server_new(o->bind_address, &hio, on_request, &d, &d.http);
+	if (ret < 0) {
+		log_err("cannot listen", "bind=%s err=\"%s\"", o->bind_address, strerror(-ret));
+		goto out;
+	}
+	ret = inv_new(&io, &d.inv);
+	if (ret < 0) {
+		log_err("inventory", "err=\"%s\"", strerror(-ret));
+		goto out;
+	}
+	ret = drv_follow_new(d.l, d.inv, &fo, &d.follow);
+	if (ret < 0) {
+		log_err("netlink events", "err=\"%s\"", strerror(-ret));
+		goto out;
+	}
+	log_info("serving", "bind=%s port=%u min_poll_ms=%llu max_poll_ms=%llu burst=%lld",
+		 o->bind_address, http_server_port(d.http), (unsigned long long)o->min_poll_ms,
+		 (unsigned long long)o->max_poll_ms, (long long)o->poll_burst);
+	ret = drv_loop_run(d.l);
+	if (ret < 0) {
+		log_err("event loop failed", "err=\"%s\"", strerror(-ret));
+		goto out;
+	}
+	rc = EXIT_OK;
+	log_info("driver stopped", NULL);
+out:
+	drv_k8s_free(d.k8s);
+	drv_pub_free(d.pub);
+	k8s_client_free(d.client);
+	k8s_config_fini(&d.cfg);
+	drv_timer_cancel(d.l, &d.pub_t);
+	drv_timer_cancel(d.l, &d.resync_t);
+	drv_follow_free(d.follow);
+	http_server_free(d.http);
+	drv_timer_cancel(d.l, &d.http_t);
+	inv_free(d.inv);
+	drv_loop_free(d.l);
+	return rc;
 }
 
 int driver_main(int argc, char **argv)
@@ -295,12 +656,13 @@ int driver_main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	ret = parse_flags(argc, argv, &o, a);
-	arena_free(a);
 	if (ret)
-		return ret;
-	if (o.verbosity)
-		log_setup("driver", log_level_from_verbosity(o.verbosity));
+		goto out;
+	log_setup("driver", o.verbosity ? log_level_from_verbosity(o.verbosity) : LOG_INFO);
 	log_debug("flags checked", "node=%s bind=%s kubelet_root=%s", o.node_name, o.bind_address,
 		  o.kubelet_root_dir);
-	return applet_not_built(argv[0], "issue 4 (publishing) and later");
+	ret = run_driver(&o);
+out:
+	arena_free(a);
+	return ret;
 }

@@ -255,4 +255,94 @@ MUST_CHECK int http_do_blocking(struct http_conn *c, const struct http_request *
 				struct arena *a, size_t body_cap, uint32_t timeout_ms,
 				const struct http_response **resp);
 
+/* ------------------------------------------------------------ server (server.c) */
+
+/*
+ * A tiny non-blocking HTTP/1.1 server for /healthz, /livez and /metrics:
+ * GET and HEAD only, no request bodies, keep-alive and pipelining, one
+ * response at a time per connection. It owns its sockets but no loop: it
+ * asks the caller to watch fds through struct http_server_io and is
+ * driven by http_server_on_fd() and http_server_on_timer().
+ */
+
+/* A request head (request line + fields); our endpoints need no large headers. */
+#define HTTP_SERVER_HEAD_MAX (8u << 10)
+/* Open connections; more are accepted and closed at once (scrapers use one or two). */
+#define HTTP_SERVER_CONNS_MAX 64
+/* A connection idle (or trickling a head) this long is closed: slowloris. */
+#define HTTP_SERVER_IDLE_MS 10000u
+/* A response (the metrics text is a few KiB). */
+#define HTTP_SERVER_RESP_MAX (1u << 20)
+
+struct http_server_req {
+	const char *method, *target; /* NUL-terminated, in the parse arena */
+	const char *path; /* target without its query */
+	int minor; /* HTTP/1.<minor> */
+	struct http_header *headers;
+	size_t nheaders;
+	bool keep_alive; /* the client did not ask to close (1.1 default, 1.0 keep-alive) */
+	bool has_body; /* Content-Length > 0 or Transfer-Encoding: we answer and close */
+};
+
+/*
+ * Parse one request head from @in[0..@len) (partial input fine). Returns
+ * the head's length in bytes (the request starts the next one after it),
+ * -EAGAIN (no complete head yet, and it may still fit), or an error with
+ * *why naming it, after which the caller answers and closes: -EBADMSG
+ * (400: bad request line or field, bare CR, missing or repeated Host in
+ * HTTP/1.1, bad Content-Length), -EMSGSIZE (431: head over
+ * HTTP_SERVER_HEAD_MAX or over HTTP_HEADERS_MAX fields), -EPROTONOSUPPORT
+ * (505: not HTTP/1.x), -ENOMEM (@a's cap). Empty lines before the request
+ * line are skipped (RFC 9112 §2.2) and count in the length.
+ */
+MUST_CHECK int http_server_parse(const uint8_t *in, size_t len, struct arena *a,
+				 struct http_server_req *out, const char **why);
+
+struct http_server_resp {
+	int status;
+	const char *content_type; /* NULL: text/plain; charset=utf-8 */
+	struct buf *body; /* the handler appends the body here */
+};
+
+/* Answer @req: set resp->status (and content_type), append the body. */
+typedef void (*http_server_handler)(void *ctx, const struct http_server_req *req,
+				    struct http_server_resp *resp);
+
+/* How the server asks its caller's loop to watch fds (events: POLLIN, POLLOUT). */
+struct http_server_io {
+	int (*watch)(void *ctx, int fd, short events); /* add, or change */
+	void (*unwatch)(void *ctx, int fd); /* before the fd is closed */
+	void *ctx;
+};
+
+struct http_server;
+
+/*
+ * Parse a Go-style listen address "[HOST]:PORT": ":9177" and "[::]:9177"
+ * are all addresses, both IPv4 and IPv6 (one dual-stack socket, as Go's
+ * net.Listen does; IPv4 only when the kernel has no IPv6), "0.0.0.0:9177"
+ * IPv4 only, "127.0.0.1:9177", "[::1]:9177", "localhost:9177". Port 0
+ * picks a free port (http_server_port). Returns 0, -EINVAL.
+ */
+MUST_CHECK int http_listen_addr(const char *bind, struct sockaddr_storage *addr, socklen_t *addrlen,
+				bool *dual_stack);
+
+/*
+ * Listen on @bind and serve through @handler. Returns 0, -EINVAL (bad
+ * address), or the -errno of socket/bind/listen (-EADDRINUSE, ...).
+ */
+MUST_CHECK int http_server_new(const char *bind, const struct http_server_io *io,
+			       http_server_handler handler, void *ctx, struct http_server **out);
+/* Close every connection and the listener (unwatching them). NULL-safe. */
+void http_server_free(struct http_server *s);
+/* The port listened on. */
+uint16_t http_server_port(const struct http_server *s);
+/* @fd (the listener or a connection) is ready with poll @revents. */
+void http_server_on_fd(struct http_server *s, int fd, short revents, uint64_t now_ms);
+/* The earliest idle deadline (UINT64_MAX when none); call on_timer then. */
+uint64_t http_server_deadline(const struct http_server *s);
+void http_server_on_timer(struct http_server *s, uint64_t now_ms);
+/* Requests answered so far. */
+uint64_t http_server_requests(const struct http_server *s);
+
 #endif

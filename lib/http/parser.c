@@ -5,6 +5,7 @@
  * §15 status codes without content).
  */
 #include "http/http.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <strings.h>
@@ -38,22 +39,6 @@ static int fail(struct http_parser *p, int err, const char *why)
 	return err;
 }
 
-static bool is_tchar(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
-static bool is_ctl(unsigned char ch)
-{
-	return (ch < 0x20 && ch != '\t') || ch == 0x7f;
-}
-
-static bool is_ows(unsigned char ch)
-{
-	return ch == ' ' || ch == '\t';
-}
-
 /* [s, e) without the line end (LF, or CR LF). */
 static const uint8_t *line_end(const uint8_t *s, const uint8_t *e)
 {
@@ -85,39 +70,49 @@ static int parse_status_line(struct http_parser *p, const uint8_t *s, const uint
 	if (r->status < 100 || r->status > 599)
 		return fail(p, -EBADMSG, "status code out of range");
 	for (const uint8_t *q = s + 12; q < e; q++)
-		if (is_ctl(*q))
+		if (http_is_ctl(*q))
 			return fail(p, -EBADMSG, "control character in the reason phrase");
 	r->reason = arena_strndup(p->a, n > 13 ? (const char *)s + 13 : "", n > 13 ? n - 13 : 0);
 	return r->reason ? 0 : fail(p, -ENOMEM, "arena cap");
 }
 
-static int parse_field(struct http_parser *p, const uint8_t *s, const uint8_t *e,
-		       struct http_header *h)
+int http_field_parse(struct arena *a, const uint8_t *s, const uint8_t *e, struct http_header *h,
+		     const char **why)
 {
 	const uint8_t *colon = memchr(s, ':', (size_t)(e - s)), *v, *ve;
 
-	if (is_ows(*s))
-		return fail(p, -EBADMSG, "obsolete line folding");
+	*why = NULL;
+	if (s < e && http_is_ows(*s))
+		return *why = "obsolete line folding", -EBADMSG;
 	if (!colon || colon == s)
-		return fail(p, -EBADMSG, "header line without a field name");
+		return *why = "header line without a field name", -EBADMSG;
 	for (const uint8_t *q = s; q < colon; q++)
-		if (!is_tchar(*q))
-			return fail(p, -EBADMSG, "bad character in a field name");
-	for (v = colon + 1; v < e && is_ows(*v); v++)
+		if (!http_is_tchar(*q))
+			return *why = "bad character in a field name", -EBADMSG;
+	for (v = colon + 1; v < e && http_is_ows(*v); v++)
 		;
-	for (ve = e; ve > v && is_ows(ve[-1]); ve--)
+	for (ve = e; ve > v && http_is_ows(ve[-1]); ve--)
 		;
 	for (const uint8_t *q = v; q < ve; q++)
-		if (is_ctl(*q))
-			return fail(p, -EBADMSG, "control character in a field value");
-	h->name = arena_strndup(p->a, (const char *)s, (size_t)(colon - s));
-	h->value = arena_strndup(p->a, (const char *)v, (size_t)(ve - v));
-	return h->name && h->value ? 0 : fail(p, -ENOMEM, "arena cap");
+		if (http_is_ctl(*q))
+			return *why = "control character in a field value", -EBADMSG;
+	h->name = arena_strndup(a, (const char *)s, (size_t)(colon - s));
+	h->value = arena_strndup(a, (const char *)v, (size_t)(ve - v));
+	if (!h->name || !h->value)
+		return *why = "arena cap", -ENOMEM;
+	return 0;
 }
 
-/* Call @fn on each comma-separated element of @v, OWS trimmed, empty ones skipped. */
-static int each_element(struct http_parser *p, const char *v,
-			int (*fn)(struct http_parser *, const char *, size_t))
+static int parse_field(struct http_parser *p, const uint8_t *s, const uint8_t *e,
+		       struct http_header *h)
+{
+	const char *why;
+	int ret = http_field_parse(p->a, s, e, h, &why);
+
+	return ret < 0 ? fail(p, ret, why) : 0;
+}
+
+int http_each_element(const char *v, int (*fn)(void *ctx, const char *v, size_t n), void *ctx)
 {
 	while (*v) {
 		const char *end = strchr(v, ',');
@@ -126,13 +121,13 @@ static int each_element(struct http_parser *p, const char *v,
 
 		if (!end)
 			end = v + strlen(v);
-		while (v < end && is_ows((unsigned char)*v))
+		while (v < end && http_is_ows((unsigned char)*v))
 			v++;
 		n = (size_t)(end - v);
-		while (n && is_ows((unsigned char)v[n - 1]))
+		while (n && http_is_ows((unsigned char)v[n - 1]))
 			n--;
 		if (n) {
-			ret = fn(p, v, n);
+			ret = fn(ctx, v, n);
 			if (ret < 0)
 				return ret;
 		}
@@ -142,8 +137,9 @@ static int each_element(struct http_parser *p, const char *v,
 }
 
 /* RFC 9112 §6.3 item 5: a list of identical lengths is that length; anything else is an error. */
-static int content_length(struct http_parser *p, const char *v, size_t n)
+static int content_length(void *ctx, const char *v, size_t n)
 {
+	struct http_parser *p = ctx;
 	uint64_t len = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -160,8 +156,10 @@ static int content_length(struct http_parser *p, const char *v, size_t n)
 }
 
 /* RFC 9112 §6.1: only "chunked", and only last; we never ask for other codings. */
-static int transfer_coding(struct http_parser *p, const char *v, size_t n)
+static int transfer_coding(void *ctx, const char *v, size_t n)
 {
+	struct http_parser *p = ctx;
+
 	if (p->resp.chunked)
 		return fail(p, -EBADMSG, "chunked applied twice");
 	if (n != 7 || strncasecmp(v, "chunked", 7) != 0)
@@ -170,8 +168,10 @@ static int transfer_coding(struct http_parser *p, const char *v, size_t n)
 	return 0;
 }
 
-static int connection_token(struct http_parser *p, const char *v, size_t n)
+static int connection_token(void *ctx, const char *v, size_t n)
 {
+	struct http_parser *p = ctx;
+
 	if (n == 5 && strncasecmp(v, "close", 5) == 0)
 		p->flags |= F_CLOSE;
 	else if (n == 10 && strncasecmp(v, "keep-alive", 10) == 0)
@@ -192,12 +192,12 @@ static int frame_body(struct http_parser *p)
 		if (!strcasecmp(h->name, "Content-Length")) {
 			if (!*h->value)
 				return fail(p, -EBADMSG, "bad Content-Length");
-			ret = each_element(p, h->value, content_length);
+			ret = http_each_element(h->value, content_length, p);
 		} else if (!strcasecmp(h->name, "Transfer-Encoding")) {
 			has_te = true;
-			ret = each_element(p, h->value, transfer_coding);
+			ret = http_each_element(h->value, transfer_coding, p);
 		} else if (!strcasecmp(h->name, "Connection")) {
-			ret = each_element(p, h->value, connection_token);
+			ret = http_each_element(h->value, connection_token, p);
 		}
 	}
 	if (ret < 0)
@@ -354,13 +354,13 @@ static int chunk_line(struct http_parser *p, struct rd *in)
 			if (b == '\r')
 				continue;
 			/* BWS then ";" extensions (RFC 9112 §7.1.1): skipped, checked for CTLs. */
-			if (p->state == S_CHUNK_SIZE && is_ows(b)) {
+			if (p->state == S_CHUNK_SIZE && http_is_ows(b)) {
 				p->bws = true;
 				continue;
 			}
 			if (p->state == S_CHUNK_SIZE && b != ';')
 				return fail(p, -EBADMSG, "bad chunk size");
-			if (is_ctl(b))
+			if (http_is_ctl(b))
 				return fail(p, -EBADMSG, "control character in a chunk extension");
 			p->state = S_CHUNK_EXT;
 			continue;
@@ -402,9 +402,9 @@ static int trailer(struct http_parser *p, struct rd *in)
 		}
 		if (b == '\r')
 			continue;
-		if (p->line_len == 0 && is_ows(b))
+		if (p->line_len == 0 && http_is_ows(b))
 			return fail(p, -EBADMSG, "obsolete line folding");
-		if (is_ctl(b))
+		if (http_is_ctl(b))
 			return fail(p, -EBADMSG, "control character in a trailer");
 		p->line_len++;
 	}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # dranet-driver (and `dranet` with only flags): every upstream flag is parsed
-# and checked; good flags reach "not built yet" (exit 2 with that message),
-# bad values are usage errors (exit 2 with the reason).
+# and checked; good flags start the daemon (it logs "driver started", then
+# SIGTERM ends it with 0), bad values are usage errors (exit 2 with the
+# reason), a kubeconfig that cannot be used is a runtime failure (exit 1).
 set -eu
 DRANET=${DRANET:-build/dranet}
 DRANET=$(readlink -f "$DRANET")
@@ -20,23 +21,41 @@ run() {
 		bad "$desc: exit $rc"; sed 's/^/#   /' "$TMP/e" | head -n 5
 	fi
 }
-NB="not built yet"
-run "$NB" "upstream DaemonSet command line" --v=4 --hostname-override=node-a
-run "$NB" "every upstream flag, Go syntax" -kubeconfig=/k -bind-address=:9177 \
+# starts DESC ARGS...: the driver starts (within 10 s) and SIGTERM ends it with 0.
+starts() {
+	local desc=$1 pid rc=0
+	shift
+	"$DRANET" "$@" >/dev/null 2>"$TMP/e" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q 'driver started' "$TMP/e" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" || rc=$?
+	if [ "$rc" -eq 0 ] && grep -q 'driver started' "$TMP/e"; then ok "$desc"; else
+		bad "$desc: exit $rc"; sed 's/^/#   /' "$TMP/e" | head -n 5
+	fi
+}
+KC=$(readlink -f tests/data/kubeconfig/kind.yaml)
+starts "upstream DaemonSet command line" --v=4 --hostname-override=node-a
+grep -q 'nothing is published' "$TMP/e" && ok "says nothing is published without an API server" || bad "no word on publishing"
+starts "every upstream flag, Go syntax" -kubeconfig="$KC" -bind-address=:9177 \
 	-hostname-override=n -filter='attributes["dra.net/virtual"].BoolValue == false' \
 	-inventory-min-poll-interval=2s -inventory-max-poll-interval=1m30s \
 	-inventory-poll-burst=5 -v=4 -db-path= -move-ib-interfaces=false \
 	-cloud-provider-hint=GCE -profile-provider=none -webhook-url=unix:///run/w.sock \
 	-kubelet-root-dir=/var/lib/kubelet -feature-gates=DRAListTypeAttributes=true,PersistentResourceSliceAttributes=false \
 	-state-dir=/tmp/s -nri-socket=/run/nri.sock
-run "$NB" "GNU syntax" driver --bind-address '[::]:9177' --inventory-poll-burst 3 --move-ib-interfaces
-run "$NB" "dranet-driver name" dranet-driver --cloud-provider-hint=
-run "$NB" "klog flag accepted" --logtostderr=false --vmodule=x=2
+starts "GNU syntax" driver --bind-address '[::]:9177' --inventory-poll-burst 3 --move-ib-interfaces
+starts "dranet-driver name" dranet-driver --cloud-provider-hint=
+starts "klog flag accepted" --logtostderr=false --vmodule=x=2
 grep -q klog "$TMP/e" && ok "klog flag warned" || bad "no klog warning"
 run "unrecognized feature gate" "unknown feature gate" --feature-gates=Bogus=true
 run "missing bool value" "gate without value" --feature-gates=DRAListTypeAttributes
 run "invalid value" "gate with bad bool" --feature-gates=DRAListTypeAttributes=yes
-run "$NB" "AllAlpha" --feature-gates=AllAlpha=true
+starts "AllAlpha" --feature-gates=AllAlpha=true
 run "bind-address" "bad bind address" --bind-address=9177
 run "bind-address" "unbracketed IPv6" --bind-address=::1:9177
 run "cloud-provider-hint" "hint is case-sensitive" --cloud-provider-hint=gce
@@ -48,4 +67,9 @@ run "not a count" "bad burst" --inventory-poll-burst=-1
 run "\^" "bad filter shows a caret" --filter='attributes["x"].StringValue =='
 run "empty hostname" "blank hostname" --hostname-override='  '
 run "usage" "unknown flag" --no-such-flag
+rc=0
+"$DRANET" --kubeconfig=/nonexistent/kubeconfig >/dev/null 2>"$TMP/e" || rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'kubeconfig unusable' "$TMP/e"; then ok "missing kubeconfig: exit 1"; else
+	bad "missing kubeconfig: exit $rc"; sed 's/^/#   /' "$TMP/e" | head -n 5
+fi
 [ "$fails" -eq 0 ]
