@@ -36,7 +36,8 @@ const char attach_usage[] =
 	"A failure undoes every step: the device is back on the host as it was.\n"
 	"Running the same attach again is a no-op that prints the same result.\n"
 	"\n"
-	"--detach moves it back (NAME: the host name or the name in the pod) and\n"
+	"--detach moves it back (NAME: the host name, or the name in the pod now\n"
+	"with --netns; without it the config's pod name) and\n"
 	"restores what the host had: name, MTU, MAC, GSO/GRO sizes, addresses,\n"
 	"routes of every table, rules, neighbours, sysctls, up state. When the\n"
 	"host name was taken meanwhile, the device gets dranet<ifindex>.\n"
@@ -56,8 +57,16 @@ const char attach_usage[] =
 	"  -v, --v N                 log verbosity 0..10 (>= 2: debug)\n"
 	"\n"
 	"Output (stdout, JSON): attach {hostName, podName, netns, ifindex, mac,\n"
-	"ips}; detach {hostName, ifindex, tempName, gone}. gone: the device no\n"
-	"longer exists (a veth dies with its netns).\n"
+	"ips}; detach {hostName, ifindex, tempName, gone}. gone: the device was\n"
+	"destroyed (a veth whose host peer is gone too). A device alive elsewhere\n"
+	"(its netns file deleted, --pid dead, moved on by the pod) is an error and\n"
+	"the state is kept: --detach NAME --netns PATH of that netns brings it back.\n"
+	"A link in the pod that is not the device (identity: permanent MAC and PCI\n"
+	"parent, a veth's host peer) is never touched.\n"
+	"\n"
+	"Refused before anything moves (exit 1): a hardwareAddr of another length\n"
+	"than the device's, a target that is the device's own netns, a device\n"
+	"attached already elsewhere or with another config.\n"
 	"\n"
 	"Exit status: 0 ok (also a no-op), 1 failure (the error names the step and\n"
 	"the kernel's reason), 2 usage error (bad flag, bad config).\n";
@@ -175,7 +184,21 @@ struct state {
 	bool has_res;
 	struct attach_dhcp_lease lease; /* interface.dhcp */
 	bool has_lease;
+	const char *config; /* "config" as compact JSON ("null": none) */
 };
+
+/* @cfg as the state file keeps it, compact: what a retry compares. NULL when out of memory. */
+static const char *config_text(const struct json *cj, struct arena *a)
+{
+	struct buf b;
+	const char *s = NULL;
+
+	buf_init(&b, BUF_CAP_DEFAULT);
+	if (cj && json_print(cj, JSON_COMPACT, &b) == 0 && buf_putc(&b, '\0') == 0)
+		s = arena_strdup(a, b.p);
+	buf_fini(&b);
+	return s;
+}
 
 static int state_path(const struct attach_opts *o, const char *name, char *out, size_t n)
 {
@@ -205,6 +228,12 @@ static int state_load(const char *path, struct arena *a, struct state *st, char 
 		goto out_bad;
 	}
 	st->netns = *s ? arena_strdup(a, s) : NULL;
+	v = json_get(doc, "config");
+	st->config = v ? config_text(v, a) : "null";
+	if (!st->config) {
+		ret = -ENOMEM;
+		goto out_bad;
+	}
 	v = json_get(doc, "snapshot");
 	ret = v ? attach_snapshot_from_json(v, a, &st->snap, &jerr) : -EBADMSG;
 	if (ret < 0)
@@ -289,12 +318,13 @@ out:
 }
 
 /* The state of NAME: STATE-DIR/NAME.json, else the one whose pod name is NAME (in @netns). */
-static int state_find(const struct attach_opts *o, struct arena *a, struct state *st, char *why,
-		      size_t n)
+static int state_find(const struct attach_opts *o, struct nl_sock *host, struct arena *a,
+		      struct state *st, char *why, size_t n)
 {
 	DIR *d;
 	struct dirent *e;
 	int found = 0, ret;
+	bool by_identity = false;
 
 	ret = state_path(o, o->name, st->path, sizeof(st->path));
 	if (ret < 0)
@@ -302,6 +332,7 @@ static int state_find(const struct attach_opts *o, struct arena *a, struct state
 	ret = state_load(st->path, a, st, why, n);
 	if (ret != -ENOENT)
 		return ret;
+again:
 	d = opendir(o->state_dir);
 	if (!d)
 		return -ENOENT;
@@ -312,15 +343,31 @@ static int state_find(const struct attach_opts *o, struct arena *a, struct state
 		if (len < 6 || strcmp(e->d_name + len - 5, ".json"))
 			continue;
 		snprintf(cand.path, sizeof(cand.path), "%s/%s", o->state_dir, e->d_name);
-		if (state_load(cand.path, a, &cand, why, n) < 0 || !cand.has_res ||
-		    strcmp(cand.res.pod_name, o->name))
+		if (state_load(cand.path, a, &cand, why, n) < 0 || !cand.has_res)
 			continue;
-		if (o->netns && (!cand.netns || strcmp(cand.netns, o->netns)))
-			continue;
+		if (by_identity) {
+			bool ours = false;
+
+			/* Renamed inside the pod: the link of that name there, by identity. */
+			if (attach_identify(host, o->netns, o->name, &cand.snap, &cand.res, &ours) <
+				    0 ||
+			    !ours)
+				continue;
+		} else {
+			if (strcmp(cand.res.pod_name, o->name))
+				continue;
+			if (o->netns && (!cand.netns || strcmp(cand.netns, o->netns)))
+				continue;
+		}
 		*st = cand;
 		found++;
 	}
 	closedir(d);
+	why[0] = '\0';
+	if (!found && !by_identity && o->netns) {
+		by_identity = true;
+		goto again;
+	}
 	if (found > 1) {
 		snprintf(why, n,
 			 "%d devices are named %s in their pods: give the host name or --netns",
@@ -479,17 +526,43 @@ static int do_attach(const struct attach_opts *o, struct nl_sock *host, struct a
 	char why[256] = "";
 	int ret;
 
+	bool same;
+
 	ret = read_config(o, a, &cfg);
 	if (ret)
 		return ret;
+	/* The host's own netns is no target: the move would only rename the device. */
+	ret = attach_netns_is_current(o->netns, &same);
+	if (ret < 0 || same) {
+		if (ret < 0)
+			fprintf(stderr, "dranet-attach: %s: %s\n", o->netns, strerror(-ret));
+		else
+			fprintf(stderr,
+				"dranet-attach: %s: %s is the network namespace it is in already "
+				"(the host's): nothing to attach\n",
+				o->name, o->netns);
+		return EXIT_FAIL;
+	}
 	ret = state_path(o, o->name, st.path, sizeof(st.path));
 	if (ret == 0)
 		ret = state_load(st.path, a, &st, why, sizeof(why));
 	if (ret == 0) {
 		/* A retry: the snapshot of the first attempt is what the host had. */
+		struct json *cj = cfg ? attach_config_to_json(cfg) : json_new_null();
+		const char *now = config_text(cj, a);
+
+		json_free(cj);
 		if (!st.netns || strcmp(st.netns, o->netns)) {
 			fprintf(stderr, "dranet-attach: %s is attached to %s already (%s)\n",
 				o->name, st.netns ? st.netns : "?", st.path);
+			return EXIT_FAIL;
+		}
+		/* The same netns with another config: a move would tear it out of the pod. */
+		if (!now || strcmp(now, st.config)) {
+			fprintf(stderr,
+				"dranet-attach: %s is attached to %s already with another config "
+				"(%s); detach first\n",
+				o->name, st.netns, st.path);
 			return EXIT_FAIL;
 		}
 	} else if (ret == -ENOENT) {
@@ -497,6 +570,11 @@ static int do_attach(const struct attach_opts *o, struct nl_sock *host, struct a
 		if (ret < 0) {
 			fprintf(stderr, "dranet-attach: %s: %s\n", o->name,
 				ret == -ENODEV ? "no such device on the host" : strerror(-ret));
+			return EXIT_FAIL;
+		}
+		ret = attach_check_device(cfg, &st.snap, why, sizeof(why));
+		if (ret < 0) {
+			fprintf(stderr, "dranet-attach: %s: config: %s\n", o->name, why);
 			return EXIT_FAIL;
 		}
 		if (check_movable(o, &st.snap, a) < 0)
@@ -576,7 +654,7 @@ static int do_detach(const struct attach_opts *o, struct nl_sock *host, struct a
 	struct json *out;
 	char why[256] = "";
 	bool released;
-	int ret = state_find(o, a, &st, why, sizeof(why));
+	int ret = state_find(o, host, a, &st, why, sizeof(why));
 
 	if (ret == -ENOENT && attach_snapshot_take(host, 0, o->name, a, &st.snap) == 0) {
 		/* Detached already (the state goes with a detach): nothing to do. */

@@ -247,9 +247,14 @@ struct json *attach_config_to_json(const struct attach_config *cfg);
  *  4. attach_detach(): move back under the host name (or a temporary name
  *     when it was taken) and restore the snapshot.
  *
- * Identity: a device is found again by ifindex plus permanent MAC or PCI
- * address (parent device), never by name alone; a virtual device without
- * either (veth) by ifindex plus its MAC.
+ * Identity: a device is found again by ifindex or name plus an identity
+ * the pod cannot forge, never by name alone: the same permanent MAC and
+ * the same PCI parent (IFLA_PARENT_DEV_NAME) when the snapshot has them;
+ * a veth by its peer: the host's link at the snapshot's peer_ifindex must
+ * still be a veth whose peer is the candidate (IFLA_LINK, and
+ * IFLA_LINK_NETNSID naming the candidate's netns). Other virtual kinds
+ * (and snapshots without peerIfindex) fall back to kind plus MAC, which a
+ * pod can imitate (docs/attach.md, Identity).
  */
 
 /* Limits of a snapshot (a host device with more is refused with -EMSGSIZE). */
@@ -275,6 +280,7 @@ struct attach_snapshot {
 	uint8_t perm_addr[NL_ADDR_MAX];
 	uint8_t perm_addr_len;
 	char pci[64]; /* IFLA_PARENT_DEV_NAME, "" if none */
+	int peer_ifindex; /* veth: its peer's ifindex on the host; 0: unknown/elsewhere ("peerIfindex") */
 	uint8_t mac[NL_ADDR_MAX];
 	uint8_t mac_len;
 	uint32_t mtu;
@@ -442,6 +448,21 @@ MUST_CHECK int attach_apply(struct nl_sock *host, const char *netns_path,
 			    const struct attach_hooks *hooks, struct arena *a,
 			    struct attach_result *res, struct attach_error *err);
 
+/*
+ * What a claim config asks that the device cannot take, before anything
+ * moves: interface.hardwareAddr of another length than the device's
+ * addresses (6 for Ethernet, 20 for IPoIB). 0 or -EINVAL with @why naming
+ * the field and both lengths. attach_apply() checks it too.
+ */
+MUST_CHECK int attach_check_device(const struct attach_config *cfg,
+				   const struct attach_snapshot *snap, char *why, size_t whylen);
+/*
+ * *same = @netns_path is the caller's own network namespace (st_dev and
+ * st_ino against /proc/self/ns/net). attach_apply() refuses such a target
+ * (-EINVAL, step "netns"). 0 or -errno of stat.
+ */
+MUST_CHECK int attach_netns_is_current(const char *netns_path, bool *same);
+
 struct attach_detached {
 	char host_name[IFNAMSIZ]; /* the name it has on the host now */
 	int ifindex; /* host ifindex */
@@ -456,11 +477,25 @@ struct attach_detached {
  * The device is found in the pod by ifindex and identity (a rename inside
  * the pod does not matter), else on the host by ifindex/identity (the
  * kernel returns physical devices as dev%d when a netns dies). Idempotent.
+ * @out->gone only when the device is known to be destroyed (a veth whose
+ * host peer is gone too); not found otherwise (the netns cannot be opened,
+ * the device moved on to another netns, a link in the pod that fails
+ * identity, which is left alone) is -ENODEV with @err saying which.
  * Returns 0 (also when gone: @out->gone), or -errno with @err.
  */
 MUST_CHECK int attach_detach(struct nl_sock *host, const char *netns_path,
 			     const struct attach_snapshot *snap, const struct attach_result *res,
 			     struct attach_detached *out, struct attach_error *err);
+
+/*
+ * *ours = the link named @name in @netns_path is the device of @snap (the
+ * identity rules above; @res may be NULL): how a detach finds the state of
+ * a device renamed inside the pod. 0 (also when there is no such link) or
+ * -errno (the netns cannot be opened, netlink).
+ */
+MUST_CHECK int attach_identify(struct nl_sock *host, const char *netns_path, const char *name,
+			       const struct attach_snapshot *snap, const struct attach_result *res,
+			       bool *ours);
 
 /* The deterministic temporary host name "dranet<ifindex>" (at most 15 chars). */
 void attach_temp_name(int ifindex, char out[IFNAMSIZ]);

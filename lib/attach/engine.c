@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attach/internal.h"
@@ -49,6 +50,8 @@ struct txn {
 	const struct attach_plan *plan;
 	int pod_ns; /* fd of the pod netns */
 	int pod_ifindex;
+	uint8_t pod_mac[NL_ADDR_MAX]; /* what the move left (undo_move looks for it) */
+	uint8_t pod_mac_len;
 	struct attach_ethtool_state eth_old;
 	struct attach_vrf_link vrf; /* the VRF the device went into (ifindex 0: none) */
 	bool vrf_created;
@@ -195,12 +198,22 @@ static int step_move(struct txn *t)
 	if (ret < 0)
 		return attach_err_set(t->err, "move", ret, t->ext, "move %s into %s as %s",
 				      t->snap->name, t->netns_path, t->plan->pod_name);
-	ret = attach_find(t->pod, t->snap->ifindex, t->plan->pod_name, NULL, t->snap, ls.mac,
-			  ls.mac_len, &l);
+	ret = attach_find(t->pod, t->host, t->pod_ns, t->snap->ifindex, t->plan->pod_name,
+			  t->snap->name, t->snap, ls.mac, ls.mac_len, &l);
+	/*
+	 * The link we just moved keeps its ifindex (when free in the pod):
+	 * found there with our kind under either name, whatever MAC it got.
+	 */
+	if (ret == -ENODEV && nl_link_get(t->pod, t->snap->ifindex, &l) == 0 &&
+	    !strcmp(l.kind, t->snap->kind) &&
+	    (!strcmp(l.name, t->plan->pod_name) || !strcmp(l.name, t->snap->name)))
+		ret = 0;
 	if (ret < 0)
 		return attach_err_set(t->err, "move", ret, NULL, "find %s in %s after the move",
 				      t->plan->pod_name, t->netns_path);
 	t->pod_ifindex = l.ifindex;
+	memcpy(t->pod_mac, l.addr, sizeof(t->pod_mac));
+	t->pod_mac_len = l.addr_len;
 	return 0;
 }
 
@@ -473,7 +486,10 @@ static int undo_move(struct txn *t, struct attach_error *uerr)
 
 	memcpy(r.pod_name, t->plan->pod_name, IFNAMSIZ);
 	r.pod_ifindex = t->pod_ifindex ? t->pod_ifindex : t->snap->ifindex;
-	if (ic && ic->has_hardware_addr && ic->mac.len <= sizeof(r.mac)) {
+	if (t->pod_mac_len) {
+		memcpy(r.mac, t->pod_mac, sizeof(r.mac));
+		r.mac_len = t->pod_mac_len;
+	} else if (ic && ic->has_hardware_addr && ic->mac.len <= sizeof(r.mac)) {
 		memcpy(r.mac, ic->mac.addr, ic->mac.len);
 		r.mac_len = ic->mac.len;
 	}
@@ -619,23 +635,58 @@ static int read_result(struct txn *t, struct arena *a, struct attach_result *res
 	return read_vrf(t, &l, res, retry);
 }
 
-/* A retry: already in the pod under the pod name, and not on the host. */
-static bool already_attached(struct txn *t)
+/*
+ * A retry: already in the pod under the pod name, and not on the host: 1.
+ * In the pod under another name (another config, or renamed there): refused
+ * with -EEXIST, nothing touched (a move would tear it out of a running pod).
+ */
+static int already_attached(struct txn *t)
 {
 	const struct attach_iface_cfg *ic = t->plan->cfg ? &t->plan->cfg->interface : NULL;
 	const uint8_t *mac = ic && ic->has_hardware_addr ? ic->mac.addr : NULL;
 	size_t mac_len = mac ? ic->mac.len : 0;
 	struct nl_link l;
 
-	if (attach_find(t->host, t->snap->ifindex, t->snap->name, NULL, t->snap, mac, mac_len,
-			&l) == 0)
-		return false;
-	if (attach_find(t->pod, t->snap->ifindex, t->plan->pod_name, NULL, t->snap, mac, mac_len,
-			&l) < 0 ||
-	    strcmp(l.name, t->plan->pod_name))
-		return false;
+	if (attach_find(t->host, t->host, -1, t->snap->ifindex, t->snap->name, NULL, t->snap, mac,
+			mac_len, &l) == 0)
+		return 0;
+	if (attach_find(t->pod, t->host, t->pod_ns, t->snap->ifindex, t->plan->pod_name, NULL,
+			t->snap, mac, mac_len, &l) < 0)
+		return 0;
+	if (strcmp(l.name, t->plan->pod_name))
+		return attach_err_set(t->err, "attach", -EEXIST, NULL,
+				      "%s is attached to %s already as %s, with another config; "
+				      "detach first",
+				      t->snap->name, t->netns_path, l.name);
 	t->pod_ifindex = l.ifindex;
-	return true;
+	return 1;
+}
+
+int attach_check_device(const struct attach_config *cfg, const struct attach_snapshot *snap,
+			char *why, size_t whylen)
+{
+	const struct attach_iface_cfg *ic = cfg ? &cfg->interface : NULL;
+
+	if (ic && ic->has_hardware_addr && ic->mac.len && snap->mac_len &&
+	    ic->mac.len != snap->mac_len) {
+		snprintf(
+			why, whylen,
+			"interface.hardwareAddr: %u bytes, but %s's hardware addresses are %u bytes",
+			ic->mac.len, snap->name, snap->mac_len);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int attach_netns_is_current(const char *netns_path, bool *same)
+{
+	struct stat a, b;
+
+	*same = false;
+	if (stat(netns_path, &a) < 0 || stat("/proc/self/ns/net", &b) < 0)
+		return -errno;
+	*same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return 0;
 }
 
 int attach_apply(struct nl_sock *host, const char *netns_path, const struct attach_snapshot *snap,
@@ -648,11 +699,23 @@ int attach_apply(struct nl_sock *host, const char *netns_path, const struct atta
 			 .plan = plan,
 			 .pod_ns = -1,
 			 .err = err };
+	bool same;
 	int ret;
 
 	memset(err, 0, sizeof(*err));
 	if (!netns_path)
 		return -EINVAL;
+	ret = attach_check_device(plan->cfg, snap, t.ext, sizeof(t.ext));
+	if (ret < 0)
+		return attach_err_set(err, "plan", ret, NULL, "%s", t.ext);
+	/* The device is in our netns: moving it "into" ours would only rename it. */
+	ret = attach_netns_is_current(netns_path, &same);
+	if (ret < 0)
+		return attach_err_set(err, "netns", ret, NULL, "stat %s", netns_path);
+	if (same)
+		return attach_err_set(err, "netns", -EINVAL, NULL,
+				      "%s is the network namespace %s is in already (the host's)",
+				      netns_path, snap->name);
 	t.cap_log = 4 + 5 + plan->n_addrs + plan->n_routes + plan->n_rules + plan->n_neighs;
 	t.log = arena_calloc(a, t.cap_log, sizeof(*t.log));
 	if (!t.log)
@@ -665,8 +728,10 @@ int attach_apply(struct nl_sock *host, const char *netns_path, const struct atta
 		attach_err_set(err, "netns", ret, NULL, "netlink socket in %s", netns_path);
 		goto out;
 	}
-	if (already_attached(&t)) {
-		ret = read_result(&t, a, res, true);
+	ret = already_attached(&t);
+	if (ret != 0) {
+		if (ret == 1)
+			ret = read_result(&t, a, res, true);
 		if (ret == 0)
 			ret = 1;
 		goto out;

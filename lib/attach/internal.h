@@ -75,17 +75,36 @@ MUST_CHECK int attach_nl_rule(struct nl_sock *s, bool add, const struct nl_rule 
 			      size_t extlen);
 MUST_CHECK int attach_nl_neigh(struct nl_sock *s, bool add, int ifindex, const struct nl_neigh *n,
 			       char *ext, size_t extlen);
-/* Identity (attach.h): perm MAC, else PCI, else kind + the snapshot's MAC or @alt_mac. */
-bool attach_is_ours(const struct nl_link *l, const struct attach_snapshot *s,
-		    const uint8_t *alt_mac, size_t alt_mac_len);
 /*
- * Find our device through @s: by @ifindex, then by @name, then by @name2
- * (both may be NULL), then anywhere (only for a perm MAC/PCI identity).
- * 0, -ENODEV, or -errno.
+ * A veth's peer as the host sees it: @link is the host's link at the
+ * snapshot's peer_ifindex (@known false: none there), @nsid the id the host
+ * gives the netns the candidate is in (-1: the host itself; -2: unknown).
  */
-MUST_CHECK int attach_find(struct nl_sock *s, int ifindex, const char *name, const char *name2,
-			   const struct attach_snapshot *snap, const uint8_t *alt_mac,
-			   size_t alt_mac_len, struct nl_link *out);
+struct attach_peer {
+	bool known;
+	struct nl_link link;
+	int nsid;
+};
+/*
+ * Identity (attach.h): perm MAC and PCI parent (each that the snapshot
+ * has); a veth with peer_ifindex by @peer; else kind + the snapshot's MAC
+ * or @alt_mac.
+ */
+bool attach_is_ours(const struct nl_link *l, const struct attach_snapshot *s,
+		    const struct attach_peer *peer, const uint8_t *alt_mac, size_t alt_mac_len);
+/* *nsid = the id @host's netns gives the netns of @ns_fd (RTM_GETNSID; -1: none). 0 or -errno. */
+MUST_CHECK int attach_netns_id(struct nl_sock *host, int ns_fd, int *nsid);
+/* Fill @out for a candidate in the netns of @ns_fd (-1: the host). 0 or -errno. */
+MUST_CHECK int attach_peer_read(struct nl_sock *host, int ns_fd, const struct attach_snapshot *snap,
+				struct attach_peer *out);
+/*
+ * Find our device through @s (in the netns of @ns_fd; -1: @s is @host): by
+ * @ifindex, then by @name, then by @name2 (both may be NULL), then anywhere
+ * (only for a perm MAC/PCI identity). 0, -ENODEV, or -errno.
+ */
+MUST_CHECK int attach_find(struct nl_sock *s, struct nl_sock *host, int ns_fd, int ifindex,
+			   const char *name, const char *name2, const struct attach_snapshot *snap,
+			   const uint8_t *alt_mac, size_t alt_mac_len, struct nl_link *out);
 /* *ifindex = the link named @name, 0 when none. 0 or -errno. */
 MUST_CHECK int attach_name_owner(struct nl_sock *s, const char *name, int *ifindex);
 

@@ -11,6 +11,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
@@ -253,33 +254,98 @@ int attach_nl_neigh(struct nl_sock *s, bool add, int ifindex, const struct nl_ne
 }
 
 bool attach_is_ours(const struct nl_link *l, const struct attach_snapshot *s,
-		    const uint8_t *alt_mac, size_t alt_mac_len)
+		    const struct attach_peer *peer, const uint8_t *alt_mac, size_t alt_mac_len)
 {
-	if (s->perm_addr_len)
-		return l->perm_addr_len == s->perm_addr_len &&
-		       !memcmp(l->perm_addr, s->perm_addr, s->perm_addr_len);
-	if (s->pci[0])
-		return !strcmp(l->parent_dev, s->pci);
-	/* Virtual (veth): same kind and one of the MACs it can have. */
+	/* Hardware: every stable identity the snapshot has must match. */
+	if (s->perm_addr_len || s->pci[0]) {
+		if (s->perm_addr_len && (l->perm_addr_len != s->perm_addr_len ||
+					 memcmp(l->perm_addr, s->perm_addr, s->perm_addr_len)))
+			return false;
+		return !s->pci[0] || !strcmp(l->parent_dev, s->pci);
+	}
 	if (strcmp(l->kind, s->kind))
 		return false;
+	/* A veth: the host's peer must point at this very link, in its netns. */
+	if (!strcmp(s->kind, "veth") && s->peer_ifindex > 0)
+		return peer && peer->known && !strcmp(peer->link.kind, "veth") &&
+		       peer->link.ifindex == s->peer_ifindex && peer->link.link == l->ifindex &&
+		       peer->link.link_netnsid == peer->nsid && l->link == s->peer_ifindex;
+	/* Other virtual kinds: one of the MACs it can have (a pod can imitate it). */
 	return (l->addr_len == s->mac_len && !memcmp(l->addr, s->mac, s->mac_len)) ||
 	       (alt_mac_len && l->addr_len == alt_mac_len &&
 		!memcmp(l->addr, alt_mac, alt_mac_len));
 }
 
-int attach_find(struct nl_sock *s, int ifindex, const char *name, const char *name2,
-		const struct attach_snapshot *snap, const uint8_t *alt_mac, size_t alt_mac_len,
-		struct nl_link *out)
+/* The id (seen through @host) of the netns of @ns_fd: RTM_GETNSID. */
+static int netns_id_cb(const struct nlmsghdr *nlh, void *data)
 {
+	const struct nlattr *a;
+	size_t off = NLMSG_LENGTH(sizeof(struct rtgenmsg));
+
+	if (nlh->nlmsg_type != RTM_NEWNSID || nlh->nlmsg_len < off)
+		return 0;
+	for (a = (const void *)((const char *)nlh + NLMSG_ALIGN(off));
+	     (const char *)a + sizeof(*a) <= (const char *)nlh + nlh->nlmsg_len &&
+	     a->nla_len >= sizeof(*a);
+	     a = (const void *)((const char *)a + NLA_ALIGN(a->nla_len)))
+		if ((a->nla_type & NLA_TYPE_MASK) == NETNSA_NSID && a->nla_len >= NLA_HDRLEN + 4)
+			*(int *)data = (int)nl_attr_get_u32(a);
+	return 0;
+}
+
+int attach_netns_id(struct nl_sock *host, int ns_fd, int *nsid)
+{
+	uint8_t buf[64];
+	struct nlmsghdr *nlh = nl_msg_put_header(buf, sizeof(buf), RTM_GETNSID, 0);
+	struct rtgenmsg *g = nlh ? nl_msg_put_extra(nlh, sizeof(buf), sizeof(*g)) : NULL;
+
+	*nsid = -2;
+	if (!g || !nl_attr_put_u32(nlh, sizeof(buf), NETNSA_FD, (uint32_t)ns_fd))
+		return -EMSGSIZE;
+	g->rtgen_family = AF_UNSPEC;
+	return nl_request(host, nlh, netns_id_cb, nsid, NULL, NULL, 0);
+}
+
+int attach_peer_read(struct nl_sock *host, int ns_fd, const struct attach_snapshot *snap,
+		     struct attach_peer *out)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->nsid = -1;
+	if (strcmp(snap->kind, "veth") || snap->peer_ifindex <= 0 || !host)
+		return 0;
+	/* The peer first: dumping it makes the kernel allocate the pod's nsid. */
+	ret = nl_link_get(host, snap->peer_ifindex, &out->link);
+	if (ret == -ENODEV)
+		return 0;
+	if (ret < 0)
+		return ret;
+	out->known = true;
+	if (ns_fd >= 0) {
+		ret = attach_netns_id(host, ns_fd, &out->nsid);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int attach_find(struct nl_sock *s, struct nl_sock *host, int ns_fd, int ifindex, const char *name,
+		const char *name2, const struct attach_snapshot *snap, const uint8_t *alt_mac,
+		size_t alt_mac_len, struct nl_link *out)
+{
+	struct attach_peer peer;
 	struct arena *a;
 	struct nl_link *l;
 	size_t n;
 	int ret;
 
+	ret = attach_peer_read(host, ns_fd, snap, &peer);
+	if (ret < 0)
+		return ret;
 	/* The common case without a dump of every link (a node may have thousands). */
 	if (ifindex > 0 && nl_link_get(s, ifindex, out) == 0 &&
-	    attach_is_ours(out, snap, alt_mac, alt_mac_len))
+	    attach_is_ours(out, snap, &peer, alt_mac, alt_mac_len))
 		return 0;
 	a = arena_new(ARENA_CAP_DEFAULT);
 	if (!a)
@@ -297,7 +363,7 @@ int attach_find(struct nl_sock *s, int ifindex, const char *name, const char *na
 			    (pass == 1 && (!name || strcmp(l[i].name, name))) ||
 			    (pass == 2 && (!name2 || strcmp(l[i].name, name2))))
 				continue;
-			if (attach_is_ours(&l[i], snap, alt_mac, alt_mac_len)) {
+			if (attach_is_ours(&l[i], snap, &peer, alt_mac, alt_mac_len)) {
 				*out = l[i];
 				ret = 0;
 				break;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attach/internal.h"
@@ -309,6 +310,81 @@ static int vrf_cleanup(struct nl_sock *pod, const struct attach_result *res, con
 	return fault(fp, "vrf", "after", err);
 }
 
+/* A link in the pod under our names that is not ours (identity differs): its name. */
+static void impostor_name(struct nl_sock *pod, const struct attach_result *res,
+			  const struct attach_snapshot *snap, char out[IFNAMSIZ])
+{
+	const char *names[] = { res->pod_name, snap->name };
+	int owner;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names) && !out[0]; i++)
+		if (names[i][0] && attach_name_owner(pod, names[i], &owner) == 0 && owner)
+			memcpy(out, names[i], IFNAMSIZ);
+}
+
+/*
+ * Not in the pod, not on the host. "Gone" only when it is known to be
+ * destroyed: a veth whose peer on the host is gone too (the pair dies
+ * together). A physical device comes back to the host when its netns dies,
+ * so not finding it there is an error, as is a veth whose peer still
+ * points into some netns (alive elsewhere), an unreachable netns, or a
+ * link under our name in the pod that fails identity (never touched).
+ */
+static int not_found(struct nl_sock *host, const char *netns_path, int open_err,
+		     const char *impostor, const struct attach_snapshot *snap,
+		     struct attach_detached *out, struct attach_error *err)
+{
+	struct attach_peer peer;
+	char where[300];
+	int ret;
+
+	if (netns_path && open_err < 0)
+		snprintf(where, sizeof(where), "%s cannot be opened (%s)", netns_path,
+			 strerror(-open_err));
+	else if (netns_path)
+		snprintf(where, sizeof(where), "it is not in %s", netns_path);
+	else
+		snprintf(where, sizeof(where), "no netns was given");
+	if (impostor[0])
+		return attach_err_set(err, "find", -ENODEV, NULL,
+				      "%s not found: %s in %s is not the device attached (its "
+				      "identity differs), left alone; not on the host",
+				      snap->name, impostor, netns_path);
+	if (!strcmp(snap->kind, "veth") && snap->peer_ifindex > 0) {
+		/*
+		 * A netns just deleted is destroyed by a kernel worker a moment
+		 * later: give it that moment (2 s) before calling the device alive.
+		 */
+		for (int i = 0;; i++) {
+			const struct timespec tick = { 0, 50 * 1000 * 1000 };
+
+			ret = attach_peer_read(host, -1, snap, &peer);
+			if (ret < 0)
+				return attach_err_set(err, "find", ret, NULL,
+						      "read the peer %d of %s", snap->peer_ifindex,
+						      snap->name);
+			if (!peer.known || strcmp(peer.link.kind, "veth")) {
+				out->gone = true; /* the pair was destroyed with its peer */
+				return 0;
+			}
+			if (!netns_path || open_err >= 0 || i == 40)
+				break;
+			nanosleep(&tick, NULL);
+		}
+		return attach_err_set(err, "find", -ENODEV, NULL,
+				      "%s is alive elsewhere: not on the host, %s; its peer %s on "
+				      "the host points to ifindex %d in netns id %d: give --netns "
+				      "PATH of that netns",
+				      snap->name, where, peer.link.name, peer.link.link,
+				      peer.link.link_netnsid);
+	}
+	return attach_err_set(err, "find", -ENODEV, NULL, "%s not found: not on the host, and %s%s",
+			      snap->name, where,
+			      netns_path && open_err < 0
+				      ? ": give --netns PATH of a process still in that netns"
+				      : "");
+}
+
 static int detach(struct nl_sock *host, const char *netns_path, const struct attach_snapshot *snap,
 		  const struct attach_result *res, struct attach_detached *out,
 		  struct attach_error *err, const char *fp)
@@ -316,8 +392,8 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 	struct nl_sock *pod = NULL;
 	struct nl_link l, hl;
 	int want_index = 0;
-	char target[IFNAMSIZ];
-	int host_ns = -1, owner, ret;
+	char target[IFNAMSIZ], impostor[IFNAMSIZ] = "";
+	int host_ns = -1, pod_ns = -1, open_err = 0, owner, ret;
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
@@ -325,9 +401,17 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 	ret = fault(fp, "move", "before", err);
 	if (ret < 0)
 		return ret;
-	/* A netns that is gone (or no path at all): the device can only be on the host now. */
-	if (netns_path && nl_open(NETLINK_ROUTE, netns_path, &pod) < 0)
-		pod = NULL;
+	/*
+	 * A netns that cannot be opened (deleted, its --pid dead) or no path at
+	 * all: look on the host, and say "unreachable" (not "gone") when the
+	 * device is not there either.
+	 */
+	if (netns_path) {
+		pod_ns = open(netns_path, O_RDONLY | O_CLOEXEC);
+		open_err = pod_ns < 0 ? -errno : nl_open(NETLINK_ROUTE, netns_path, &pod);
+		if (open_err < 0)
+			pod = NULL;
+	}
 	/* Our rules stay in the pod when the device leaves: take them out first. */
 	for (size_t i = 0; pod && i < res->n_rules; i++) {
 		char ext[128] = "";
@@ -340,8 +424,12 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 	 * In the pod: by ifindex (a rename there does not matter), by the pod
 	 * name, or by the host name (a move whose rename failed keeps it).
 	 */
-	if (pod && attach_find(pod, res->pod_ifindex, res->pod_name, snap->name, snap, res->mac,
-			       res->mac_len, &l) == 0) {
+	ret = pod ? attach_find(pod, host, pod_ns, res->pod_ifindex, res->pod_name, snap->name,
+				snap, res->mac, res->mac_len, &l)
+		  : -ENODEV;
+	if (pod && ret == -ENODEV)
+		impostor_name(pod, res, snap, impostor);
+	if (ret == 0) {
 		host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (host_ns < 0) {
 			ret = attach_err_set(err, "move", -errno, NULL, "open /proc/self/ns/net");
@@ -367,8 +455,8 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 		 * is taken on the host; else it moves first and the rename fails,
 		 * leaving the device on the host under its pod name (found below).
 		 */
-		if (ret == -EEXIST && attach_find(pod, l.ifindex, NULL, NULL, snap, res->mac,
-						  res->mac_len, &l) == 0) {
+		if (ret == -EEXIST && attach_find(pod, host, pod_ns, l.ifindex, NULL, NULL, snap,
+						  res->mac, res->mac_len, &l) == 0) {
 			attach_temp_name(snap->ifindex, target);
 			memset(err, 0, sizeof(*err));
 			ret = move_back(pod, &l, host_ns, target, want_index, err);
@@ -382,12 +470,10 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 		goto out;
 
 	/* On the host: under the name we gave, or where the kernel put it (dev%d, pod name). */
-	ret = attach_find(host, snap->ifindex, target, res->pod_name, snap, res->mac, res->mac_len,
-			  &l);
+	ret = attach_find(host, host, -1, snap->ifindex, target, res->pod_name, snap, res->mac,
+			  res->mac_len, &l);
 	if (ret == -ENODEV) {
-		/* A virtual device dies with its netns (veth: field-reports.md facts). */
-		out->gone = true;
-		ret = 0;
+		ret = not_found(host, netns_path, open_err, impostor, snap, out, err);
 		goto out;
 	}
 	if (ret < 0) {
@@ -425,8 +511,36 @@ static int detach(struct nl_sock *host, const char *netns_path, const struct att
 out:
 	if (host_ns >= 0)
 		close(host_ns);
+	if (pod_ns >= 0)
+		close(pod_ns);
 	nl_close(pod);
 	return ret;
+}
+
+int attach_identify(struct nl_sock *host, const char *netns_path, const char *name,
+		    const struct attach_snapshot *snap, const struct attach_result *res, bool *ours)
+{
+	struct attach_peer peer;
+	struct nl_sock *pod = NULL;
+	struct nl_link l;
+	int ns = open(netns_path, O_RDONLY | O_CLOEXEC), ifindex, ret;
+
+	*ours = false;
+	if (ns < 0)
+		return -errno;
+	ret = nl_open(NETLINK_ROUTE, netns_path, &pod);
+	if (ret == 0)
+		ret = attach_name_owner(pod, name, &ifindex);
+	if (ret == 0 && ifindex)
+		ret = nl_link_get(pod, ifindex, &l);
+	if (ret == 0 && ifindex)
+		ret = attach_peer_read(host, ns, snap, &peer);
+	if (ret == 0 && ifindex)
+		*ours = attach_is_ours(&l, snap, &peer, res ? res->mac : NULL,
+				       res ? res->mac_len : 0);
+	nl_close(pod);
+	close(ns);
+	return ret == -ENODEV ? 0 : ret;
 }
 
 int attach_detach(struct nl_sock *host, const char *netns_path, const struct attach_snapshot *snap,

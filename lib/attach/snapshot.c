@@ -90,6 +90,8 @@ void attach_snapshot_link(const struct nl_link *l, struct attach_snapshot *out)
 	memcpy(out->pci, l->parent_dev,
 	       sizeof(out->pci) < sizeof(l->parent_dev) ? sizeof(out->pci) : sizeof(l->parent_dev));
 	out->pci[sizeof(out->pci) - 1] = '\0';
+	/* A veth's peer on the host is its identity (attach.h); elsewhere: unknown. */
+	out->peer_ifindex = !strcmp(l->kind, "veth") && l->link_netnsid < 0 ? l->link : 0;
 	memcpy(out->mac, l->addr, sizeof(out->mac));
 	out->mac_len = l->addr_len;
 	out->mtu = l->mtu;
@@ -563,6 +565,11 @@ struct json *attach_snapshot_json(const struct attach_snapshot *s)
 
 	if (!o)
 		return NULL;
+	/* Optional (older state files lack it: 0 = unknown). */
+	if (s->peer_ifindex > 0 && json_obj_add_int(o, "peerIfindex", s->peer_ifindex) < 0) {
+		json_free(o);
+		return NULL;
+	}
 	if (json_obj_add(o, "sysctl", fd_encode(&s->sysctl, sysctl_fd, ARRAY_SIZE(sysctl_fd))) <
 		    0 ||
 	    add_arr(o, "addrs", s->addrs, s->n_addrs, sizeof(*s->addrs), addr_fd,
@@ -626,6 +633,14 @@ int attach_snapshot_from_json(const struct json *v, struct arena *a, struct atta
 
 		for (size_t i = 0; i < ARRAY_SIZE(arrays); i++)
 			nested |= !strcmp(json_key(m), arrays[i]);
+		if (!strcmp(json_key(m), "peerIfindex")) {
+			int64_t iv;
+
+			if (json_get_int(m, &iv) < 0 || iv < 0 || iv > INT32_MAX)
+				return bad(err, "", "peerIfindex", "expected an ifindex");
+			out->peer_ifindex = (int)iv;
+			continue;
+		}
 		if (!nested && !fd_find(snap_fd, ARRAY_SIZE(snap_fd), json_key(m)))
 			return bad(err, "", json_key(m), "unknown field");
 	}
