@@ -57,6 +57,40 @@ static bool is_v6_link_local(const struct nl_addr *a)
 	return a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80;
 }
 
+static int restore_rules(struct nl_sock *host, const struct attach_snapshot *snap, char *ext,
+			 size_t extlen, struct attach_error *err)
+{
+	struct arena *a = arena_new(ARENA_CAP_DEFAULT);
+	struct nl_rule *cur;
+	size_t n;
+	int first = 0, ret;
+
+	if (!a)
+		return attach_err_set(err, "rule", -ENOMEM, NULL, "list host rules");
+	ret = nl_rule_dump(host, AF_UNSPEC, a, &cur, &n);
+	if (ret < 0) {
+		attach_err_set(err, "rule", ret, NULL, "list host rules");
+		goto out;
+	}
+	for (size_t k = 0; k < snap->n_rules; k++) {
+		const struct nl_rule *r = &snap->rules[k];
+		bool present = false;
+
+		for (size_t i = 0; i < n && !present; i++)
+			present = nl_rule_same(&cur[i], r);
+		if (present || r->unknown)
+			continue;
+		ret = attach_nl_rule(host, true, r, ext, extlen);
+		if (ret < 0 && ret != -EEXIST && !first)
+			first = attach_err_set(err, "rule", ret, ext, "add rule to table %u",
+					       r->table);
+	}
+	ret = first;
+out:
+	arena_free(a);
+	return ret;
+}
+
 int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 			const struct attach_snapshot *snap, const char *fault_prefix,
 			struct attach_error *err)
@@ -205,13 +239,14 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 	}
 	STEP_END("route");
 
-	/* Rules stay on the host while the device is away: re-add only what is missing. */
+	/*
+	 * Rules stay on the host while the device is away: re-add only those
+	 * no host rule equals in every selector (never one that was not there).
+	 */
 	STEP_BEGIN("rule");
-	for (size_t k = 0; k < snap->n_rules; k++) {
-		ret = attach_nl_rule(host, true, &snap->rules[k], ext, sizeof(ext));
-		if (ret != -EEXIST)
-			KEEP(attach_err_set(err, "rule", ret, ext, "add rule to table %u",
-					    snap->rules[k].table));
+	if (snap->n_rules) {
+		ret = restore_rules(host, snap, ext, sizeof(ext), err);
+		KEEP(ret);
 	}
 	STEP_END("rule");
 

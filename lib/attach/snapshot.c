@@ -165,6 +165,15 @@ int attach_snapshot_take(struct nl_sock *host, int ifindex, const char *ifname, 
 		if (t == RT_TABLE_MAIN || t == RT_TABLE_LOCAL || t == RT_TABLE_DEFAULT ||
 		    t == RT_TABLE_UNSPEC || !table_in(out->routes, out->n_routes, t))
 			continue;
+		/*
+		 * A selector we cannot write back (a newer kernel's): the rule is
+		 * neither copied into the pod nor ever re-added on the host.
+		 */
+		if (rules[i].unknown) {
+			log_info("host rule with an unknown selector not copied",
+				 "table=%u pref=%u", t, rules[i].priority);
+			continue;
+		}
 		if (out->n_rules == ATTACH_SNAP_RULES_MAX)
 			return -EMSGSIZE;
 		out->rules[out->n_rules++] = rules[i];
@@ -198,6 +207,7 @@ enum fkind {
 	F_U8,
 	F_U16,
 	F_U32,
+	F_U64, /* uint64_t as a JSON integer (bit pattern of an int64) */
 	F_INT, /* int */
 	F_BOOL,
 	F_STR, /* char[aux] */
@@ -289,6 +299,24 @@ static const struct fdesc rule_fd[] = {
 	FD(struct nl_rule, uid_end, "uidEnd", F_U32),
 	FD(struct nl_rule, has_uidrange, "hasUidrange", F_BOOL),
 	FD(struct nl_rule, protocol, "protocol", F_U8),
+	/* Newer fields: absent (older state files) reads as zero, "any". */
+	FD(struct nl_rule, ip_proto, "ipProto", F_U8),
+	FD(struct nl_rule, l3mdev, "l3mdev", F_U8),
+	FD(struct nl_rule, sport_start, "sportStart", F_U16),
+	FD(struct nl_rule, sport_end, "sportEnd", F_U16),
+	FD(struct nl_rule, has_sport, "hasSport", F_BOOL),
+	FD(struct nl_rule, dport_start, "dportStart", F_U16),
+	FD(struct nl_rule, dport_end, "dportEnd", F_U16),
+	FD(struct nl_rule, has_dport, "hasDport", F_BOOL),
+	FD(struct nl_rule, sport_mask, "sportMask", F_U16),
+	FD(struct nl_rule, dport_mask, "dportMask", F_U16),
+	FD(struct nl_rule, suppress_prefixlen, "suppressPrefixlen", F_U32),
+	FD(struct nl_rule, has_suppress_prefixlen, "hasSuppressPrefixlen", F_BOOL),
+	FD(struct nl_rule, suppress_ifgroup, "suppressIfgroup", F_U32),
+	FD(struct nl_rule, has_suppress_ifgroup, "hasSuppressIfgroup", F_BOOL),
+	FD(struct nl_rule, tun_id, "tunId", F_U64),
+	FD(struct nl_rule, flow, "realms", F_U32),
+	FD(struct nl_rule, goto_target, "goto", F_U32),
 };
 
 static const struct fdesc neigh_fd[] = {
@@ -391,6 +419,9 @@ static struct json *fd_encode(const void *st, const struct fdesc *fd, size_t nfd
 		case F_U32:
 			ret = json_obj_add_int(o, f->key, *(const uint32_t *)p);
 			break;
+		case F_U64:
+			ret = json_obj_add_int(o, f->key, (int64_t) * (const uint64_t *)p);
+			break;
 		case F_INT:
 			ret = json_obj_add_int(o, f->key, *(const int *)p);
 			break;
@@ -484,8 +515,13 @@ static int fd_decode(const struct json *v, void *st, const struct fdesc *fd, siz
 			case F_U16:
 			case F_U32:
 			case F_INT:
+			case F_U64:
 				if (json_get_int(m, &iv) < 0)
 					return bad(err, path, f->key, "expected integer");
+				if (f->k == F_U64) {
+					*(uint64_t *)p = (uint64_t)iv;
+					break;
+				}
 				if (iv < (f->k == F_INT ? INT32_MIN : 0) ||
 				    iv > (f->k == F_U8	  ? UINT8_MAX
 					  : f->k == F_U16 ? UINT16_MAX

@@ -216,8 +216,32 @@ struct nl_rule {
 	bool has_fwmark;
 	uint32_t uid_start, uid_end;
 	bool has_uidrange;
-	uint8_t protocol;
+	uint8_t protocol; /* FRA_PROTOCOL: who added it (part of its identity) */
+	uint8_t ip_proto; /* FRA_IP_PROTO, 0 = any */
+	uint8_t l3mdev; /* FRA_L3MDEV */
+	uint16_t sport_start, sport_end, dport_start, dport_end; /* FRA_[SD]PORT_RANGE */
+	bool has_sport, has_dport;
+	uint16_t sport_mask, dport_mask; /* FRA_[SD]PORT_MASK (Linux 6.16), 0 = none */
+	uint32_t suppress_prefixlen, suppress_ifgroup; /* FRA_SUPPRESS_* */
+	bool has_suppress_prefixlen, has_suppress_ifgroup;
+	uint64_t tun_id; /* FRA_TUN_ID (host order), 0 = any */
+	uint32_t flow; /* FRA_FLOW: realm(s), 0 = none */
+	uint32_t goto_target; /* FRA_GOTO (FR_ACT_GOTO) */
+	/*
+	 * The kernel sent an attribute or header flag this decoder does not
+	 * know (a newer selector: FRA_DSCP, FRA_FLOWLABEL, port masks, ...):
+	 * re-adding the rule from these fields would broaden it. Not encoded.
+	 */
+	bool unknown;
 };
+
+/* Rule flags a caller may set (FIB_RULE_INVERT); the others are the kernel's. */
+#define NL_RULE_SETTABLE_FLAGS 0x2u
+/*
+ * Same rule: every selector, action, table and priority equal (flags
+ * compared on NL_RULE_SETTABLE_FLAGS only; @unknown ones are never equal).
+ */
+bool nl_rule_same(const struct nl_rule *a, const struct nl_rule *b);
 
 struct nl_neigh {
 	int ifindex;

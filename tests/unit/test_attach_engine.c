@@ -189,7 +189,15 @@ static void host_snapshot(struct arena *a, struct attach_snapshot *s)
 				  .has_uidrange = true,
 				  .uid_start = 1000,
 				  .uid_end = 2000,
-				  .protocol = RTPROT_STATIC };
+				  .protocol = RTPROT_STATIC,
+				  .ip_proto = 17,
+				  .has_dport = true,
+				  .dport_start = 53,
+				  .dport_end = 53,
+				  .dport_mask = 0xffff,
+				  .has_suppress_prefixlen = true,
+				  .tun_id = 0xfedcba9876543210ull,
+				  .flow = 5 };
 	strcpy(ru[1].oifname, "other0");
 	s->rules = ru;
 	s->n_rules = 2;

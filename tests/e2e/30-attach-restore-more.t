@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# What a fresh tester found detach did not put back (or put back broader):
+#  - rules with selectors beyond from/to/fwmark/iif/oif/uidrange (ipproto,
+#    sport/dport ranges, suppress_prefixlength, realms, not): the pod gets
+#    them whole, and after detach `ip -j rule` on the host is what it was
+#    (never an extra, broadened rule);
+#  - and the other host state checked against `ip -j` before/after.
+set -eu
+. "$(dirname "$0")/lib.sh"
+need_dranet
+
+ST=$E2E_TMP/state
+att() { "$DRANET" attach --state-dir "$ST" "$@"; }
+
+rules() { { ip -j rule show; ip -6 -j rule show; } | jq -S -s 'add'; }
+# A rule's selectors as `ip -j rule` shows them, for one priority (its table name aside).
+rule_at() { ip -j "${@:2}" rule show | jq -S -c ".[] | select(.priority == $1) | del(.table)"; }
+
+netns_add pod
+must ip link add eth1 type veth peer name peth1
+defer ip link del peth1
+must ip link set peth1 up
+must ip link set eth1 up
+must ip addr add 10.1.0.2/24 dev eth1
+
+# ---- 1. finding 4: rules with every selector iproute2 can write.
+must ip route add 10.21.0.0/16 via 10.1.0.1 dev eth1 table 300
+must ip -6 addr add fd00:30::2/64 dev eth1 nodad
+must ip -6 route add fd00:31::/64 via fd00:30::1 dev eth1 table 300
+must ip rule add ipproto tcp dport 80 table 300 pref 1104
+must ip rule add sport 1000-2000 table 300 pref 1106
+must ip rule add from 10.1.0.0/24 table 300 pref 1109 suppress_prefixlength 0
+must ip rule add not from 10.9.0.0/16 table 300 pref 1110
+must ip rule add to 10.22.0.0/16 realms 3/5 table 300 pref 1111
+must ip rule add fwmark 0/0xff ipproto udp sport 53 dport 1024-2048 table 300 pref 1112
+must ip rule add uidrange 100-200 tos 0x10 table 300 pref 1113 protocol static
+must ip -6 rule add ipproto udp dport 53 table 300 pref 1114 suppress_ifgroup 7
+rules >"$E2E_TMP/rules.before"
+pref_sel=()
+for p in 1104 1106 1109 1110 1111 1112 1113; do pref_sel+=("$p=$(rule_at $p)"); done
+pref_sel+=("1114=$(rule_at 1114 -6)")
+
+att eth1 --netns /run/netns/pod >/dev/null
+# The pod has each rule with exactly the host's selectors.
+for ps in "${pref_sel[@]}"; do
+	p=${ps%%=*}
+	want=${ps#*=}
+	fam=()
+	[ "$p" = 1114 ] && fam=(-6)
+	got=$(ip netns exec pod ip -j "${fam[@]}" rule show | jq -S -c ".[] | select(.priority == $p) | del(.table)")
+	assert_eq "$want" "$got" "pod rule $p selectors"
+done
+# And the host still has them unchanged while the device is away.
+rules | jq 'map(del(.flags))' >"$E2E_TMP/rules.during"
+jq 'map(del(.flags))' "$E2E_TMP/rules.before" | diff -u - "$E2E_TMP/rules.during" ||
+	fail "host rules changed while the device is in the pod"
+att --detach eth1 >/dev/null
+rules >"$E2E_TMP/rules.after"
+diff -u "$E2E_TMP/rules.before" "$E2E_TMP/rules.after" || fail "host rules after detach differ (diff above)"
+# A second attach + detach changes nothing either (no EXCL-miss duplicates).
+att eth1 --netns /run/netns/pod >/dev/null
+att --detach eth1 >/dev/null
+rules >"$E2E_TMP/rules.after2"
+diff -u "$E2E_TMP/rules.before" "$E2E_TMP/rules.after2" || fail "host rules after a second detach differ"
+info "rules with all selectors: copied whole, host unchanged"
