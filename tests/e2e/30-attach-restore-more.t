@@ -64,3 +64,43 @@ att --detach eth1 >/dev/null
 rules >"$E2E_TMP/rules.after2"
 diff -u "$E2E_TMP/rules.before" "$E2E_TMP/rules.after2" || fail "host rules after a second detach differ"
 info "rules with all selectors: copied whole, host unchanged"
+
+# ---- 2. a rule with a selector iproute2 6.1 cannot show nor we write (FRA_DSCP,
+# Linux 6.14, added by raw netlink): not copied into the pod, not touched on the host.
+add_dscp_rule() {
+	/usr/bin/python3 - "$@" <<'PY'
+import socket, struct, sys
+pref, table, dscp = (int(x) for x in sys.argv[1:4])
+def attr(t, data):
+    l = 4 + len(data)
+    return struct.pack("HH", l, t) + data + b"\0" * ((4 - l % 4) % 4)
+body = struct.pack("BBBBBBBBI", socket.AF_INET, 0, 0, 0, 0, 0, 0, 1, 0)  # FR_ACT_TO_TBL
+body += attr(15, struct.pack("I", table)) + attr(6, struct.pack("I", pref)) + attr(25, bytes([dscp]))
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+s.send(struct.pack("IHHII", 16 + len(body), 32, 0x605, 1, 0) + body)  # RTM_NEWRULE, REQUEST|ACK|EXCL|CREATE
+err = struct.unpack_from("i", s.recv(4096), 16)[0]
+sys.exit(0 if err == 0 else 3 if err == -95 or err == -22 else 1)
+PY
+}
+rc=0
+add_dscp_rule 1120 300 10 || rc=$?
+if [ "$rc" = 3 ]; then
+	info "kernel without FRA_DSCP: uncopyable-rule case not run"
+elif [ "$rc" != 0 ]; then
+	fail "could not add the FRA_DSCP rule"
+else
+	defer ip rule del pref 1120
+	rules >"$E2E_TMP/rules.before"
+	att eth1 --netns /run/netns/pod >/dev/null
+	[ -z "$(ip netns exec pod ip -j rule show | jq '.[] | select(.priority == 1120)')" ] ||
+		fail "a rule with an unknown selector was copied into the pod"
+	[ -n "$(ip netns exec pod ip -j rule show | jq '.[] | select(.priority == 1104)')" ] ||
+		fail "the other rules of table 300 were not copied"
+	att --detach eth1 >/dev/null
+	rules >"$E2E_TMP/rules.after"
+	diff -u "$E2E_TMP/rules.before" "$E2E_TMP/rules.after" ||
+		fail "host rules after detach differ with an uncopyable rule (diff above)"
+	[ "$(ip -j rule show | jq '[.[] | select(.priority == 1120)] | length')" = 1 ] ||
+		fail "the uncopyable rule is not exactly once on the host"
+	info "rule with an unknown selector: left alone"
+fi
