@@ -30,7 +30,7 @@
 
 /* Limits of one claim config (a hostile config must not cost more than this). */
 #define ATTACH_ADDRS_MAX 64 /* interface.addresses */
-#define ATTACH_ROUTES_MAX 512 /* routes (config + copied host routes) */
+#define ATTACH_ROUTES_MAX 512 /* the config's routes (host routes: ATTACH_SNAP_ROUTES_MAX) */
 #define ATTACH_RULES_MAX 256
 #define ATTACH_NEIGHS_MAX 256
 #define ATTACH_ETHTOOL_MAX 256 /* ethtool features + private flags */
@@ -252,11 +252,18 @@ struct json *attach_config_to_json(const struct attach_config *cfg);
  * either (veth) by ifindex plus its MAC.
  */
 
-/* Limits of a snapshot (a host device with more is refused with -EMSGSIZE). */
+/*
+ * Limits of a snapshot (a host device with more is refused with -EMSGSIZE),
+ * apart from the config's: a config at its limits plus a host device at
+ * these fits a plan (ATTACH_PLAN_*, DHCP routes counted too).
+ */
 #define ATTACH_SNAP_ADDRS_MAX 256
-#define ATTACH_SNAP_ROUTES_MAX ATTACH_ROUTES_MAX
-#define ATTACH_SNAP_RULES_MAX ATTACH_RULES_MAX
-#define ATTACH_SNAP_NEIGHS_MAX ATTACH_NEIGHS_MAX
+#define ATTACH_SNAP_ROUTES_MAX 512 /* the device's routes, every table but local */
+#define ATTACH_SNAP_RULES_MAX 256
+#define ATTACH_SNAP_NEIGHS_MAX 256
+#define ATTACH_PLAN_ROUTES_MAX (ATTACH_ROUTES_MAX + ATTACH_SNAP_ROUTES_MAX + ATTACH_DHCP_ROUTES_MAX)
+#define ATTACH_PLAN_RULES_MAX (ATTACH_RULES_MAX + ATTACH_SNAP_RULES_MAX)
+#define ATTACH_PLAN_NEIGHS_MAX (ATTACH_NEIGHS_MAX + ATTACH_SNAP_NEIGHS_MAX)
 #define ATTACH_IPS_MAX ATTACH_ADDRS_MAX
 /* Text of a failed step: "routes: 10.0.0.0/8 via 10.1.0.1: Nexthop has invalid gateway". */
 #define ATTACH_ERR_MAX 512

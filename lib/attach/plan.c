@@ -177,7 +177,7 @@ int attach_plan_build(const struct attach_config *cfg, const struct attach_snaps
 			return ret;
 		out->n_routes++;
 	}
-	if (out->n_routes > ATTACH_ROUTES_MAX)
+	if (n_cfg_routes > ATTACH_ROUTES_MAX || out->n_routes > ATTACH_PLAN_ROUTES_MAX)
 		return -EMSGSIZE;
 	sort_routes(out->routes, out->n_routes);
 
@@ -200,7 +200,7 @@ int attach_plan_build(const struct attach_config *cfg, const struct attach_snaps
 		if (!strcmp(r->oifname, snap->name))
 			memcpy(r->oifname, out->pod_name, sizeof(r->oifname));
 	}
-	if (out->n_rules > ATTACH_RULES_MAX)
+	if (n_cfg_rules > ATTACH_RULES_MAX || out->n_rules > ATTACH_PLAN_RULES_MAX)
 		return -EMSGSIZE;
 
 	/* Neighbours: the config's, then the host's permanent ones. */
@@ -223,7 +223,7 @@ int attach_plan_build(const struct attach_config *cfg, const struct attach_snaps
 		memcpy(n->mac.addr, h->lladdr, h->lladdr_len);
 		out->n_neighs++;
 	}
-	if (out->n_neighs > ATTACH_NEIGHS_MAX)
+	if (n_cfg_neighs > ATTACH_NEIGHS_MAX || out->n_neighs > ATTACH_PLAN_NEIGHS_MAX)
 		return -EMSGSIZE;
 	return 0;
 }
@@ -244,7 +244,7 @@ int attach_plan_add_dhcp(struct attach_plan *p, const struct attach_dhcp_lease *
 		addrs[p->n_addrs++] = l->addr;
 		p->addrs = addrs;
 	}
-	if (p->n_routes + l->n_routes > ATTACH_ROUTES_MAX)
+	if (p->n_routes + l->n_routes > ATTACH_PLAN_ROUTES_MAX)
 		return -EMSGSIZE;
 	routes = arena_calloc(a, p->n_routes + l->n_routes + 1, sizeof(*routes));
 	if (!routes)

@@ -811,8 +811,8 @@ int attach_result_from_json(const struct json *v, struct arena *a, struct attach
 			return -ENOMEM;
 	}
 	out->n_ips = i;
-	ret = get_arr(v, "podRules", a, &p, &out->n_rules, sizeof(*out->rules), ATTACH_RULES_MAX,
-		      rule_fd, ARRAY_SIZE(rule_fd), err);
+	ret = get_arr(v, "podRules", a, &p, &out->n_rules, sizeof(*out->rules),
+		      ATTACH_PLAN_RULES_MAX, rule_fd, ARRAY_SIZE(rule_fd), err);
 	if (ret < 0)
 		return ret;
 	out->rules = p;

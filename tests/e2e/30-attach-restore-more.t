@@ -104,3 +104,17 @@ else
 		fail "the uncopyable rule is not exactly once on the host"
 	info "rule with an unknown selector: left alone"
 fi
+
+# ---- 3. finding 9: 512 config routes (the config's limit) plus the host's copied ones.
+cfg=$(jq -n -c '{routes: [range(512) | {destination: "10.200.\(. / 256 | floor).\(. % 256)/32", gateway: "10.1.0.1"}]}')
+rules >"$E2E_TMP/rules.before"
+att eth1 --netns /run/netns/pod --config - >/dev/null <<<"$cfg" || fail "512 config routes + host routes refused"
+assert_eq 512 "$(ip -n pod -j route show | jq '[.[] | select(.dst | startswith("10.200."))] | length')" "config routes in the pod"
+assert_eq 1 "$(ip -n pod -j route show table 300 | jq length)" "host table 300 route in the pod"
+att --detach eth1 >/dev/null
+cfg=$(jq -n -c '{routes: [range(513) | {destination: "10.200.\(. / 256 | floor).\(. % 256)/32", gateway: "10.1.0.1"}]}')
+rc=0
+att eth1 --netns /run/netns/pod --config - >/dev/null 2>&1 <<<"$cfg" || rc=$?
+assert_ne 0 "$rc" "513 config routes refused"
+must ip link show dev eth1
+info "512 config routes + host routes ok; 513 refused"

@@ -330,6 +330,58 @@ static void test_plan_config(void)
 	arena_free(a);
 }
 
+/*
+ * Finding 9: the config's 512 routes are its own limit; the host's copied
+ * routes (up to ATTACH_SNAP_ROUTES_MAX) and DHCP's come on top.
+ */
+static void test_plan_limits(void)
+{
+	struct arena *a = arena_new(8u << 20);
+	struct attach_config cfg = { 0 };
+	struct attach_route_cfg *routes;
+	struct attach_rule_cfg *rules;
+	struct attach_snapshot s;
+	struct attach_plan p;
+	struct attach_dhcp_lease l = { 0 };
+	size_t host_routes;
+
+	REQUIRE(a);
+	host_snapshot(a, &s);
+	routes = arena_calloc(a, ATTACH_ROUTES_MAX + 1, sizeof(*routes));
+	rules = arena_calloc(a, ATTACH_RULES_MAX + 1, sizeof(*rules));
+	REQUIRE(routes && rules);
+	for (size_t i = 0; i <= ATTACH_ROUTES_MAX; i++)
+		routes[i] = (struct attach_route_cfg){ .scope = RT_SCOPE_UNIVERSE,
+						       .destination = "10.0.0.0/8",
+						       .dst = { .family = AF_INET, .len = 8 } };
+	for (size_t i = 0; i <= ATTACH_RULES_MAX; i++)
+		rules[i].src.family = AF_INET;
+	cfg.routes = routes;
+	cfg.n_routes = ATTACH_ROUTES_MAX;
+	cfg.rules = rules;
+	cfg.n_rules = ATTACH_RULES_MAX;
+	REQUIRE(attach_plan_build(NULL, &s, a, &p) == 0);
+	host_routes = p.n_routes;
+	REQUIRE(host_routes > 0);
+	REQUIRE(attach_plan_build(&cfg, &s, a, &p) == 0);
+	CHECK_EQ(p.n_routes, ATTACH_ROUTES_MAX + host_routes);
+	CHECK(p.n_rules > ATTACH_RULES_MAX);
+	/* DHCP routes on top of both. */
+	l.addr = (struct attach_ip){ .family = AF_INET, .len = 24 };
+	ip4(l.addr.addr, "10.77.0.55");
+	l.n_routes = 2;
+	l.routes[0].dst = (struct attach_ip){ .family = AF_INET, .len = 0 };
+	l.routes[1].dst = (struct attach_ip){ .family = AF_INET, .len = 16 };
+	CHECK(attach_plan_add_dhcp(&p, &l, a) == 0);
+	/* One config route or rule more is over the config's own limit. */
+	cfg.n_routes = ATTACH_ROUTES_MAX + 1;
+	CHECK_EQ(attach_plan_build(&cfg, &s, a, &p), -EMSGSIZE);
+	cfg.n_routes = ATTACH_ROUTES_MAX;
+	cfg.n_rules = ATTACH_RULES_MAX + 1;
+	CHECK_EQ(attach_plan_build(&cfg, &s, a, &p), -EMSGSIZE);
+	arena_free(a);
+}
+
 static void test_plan_dhcp(void)
 {
 	struct arena *a = arena_new(1u << 20);
@@ -766,17 +818,12 @@ static void test_err_set(void)
 }
 
 static const struct t_case tests[] = {
-	T(test_temp_name),
-	T(test_plan_dhcp),
-	T(test_plan_defaults),
-	T(test_plan_config),
-	T(test_snapshot_roundtrip),
-	T(test_snapshot_strict),
-	T(test_snapshot_arena_sweep),
-	T(test_result_roundtrip),
-	T(test_hex),
-	T(test_kernel_undo_order),
-	T(test_err_set),
+	T(test_temp_name),	   T(test_plan_dhcp),
+	T(test_plan_defaults),	   T(test_plan_config),
+	T(test_plan_limits),	   T(test_snapshot_roundtrip),
+	T(test_snapshot_strict),   T(test_snapshot_arena_sweep),
+	T(test_result_roundtrip),  T(test_hex),
+	T(test_kernel_undo_order), T(test_err_set),
 };
 
 int main(void)
