@@ -97,6 +97,7 @@ struct attach_route_cfg {
 	enum attach_origin origin;
 	uint32_t metric, mtu;
 	uint8_t protocol, type;
+	const struct nl_route *host; /* ATTACH_FROM_HOST: onlink, realms, metrics from it */
 };
 
 struct attach_rule_cfg {
@@ -294,7 +295,7 @@ struct attach_snapshot {
 	struct nl_rule *
 		rules; /* rules whose table is one of the routes' tables (not main/local/default) */
 	size_t n_rules;
-	struct nl_neigh *neighs; /* NUD_PERMANENT only */
+	struct nl_neigh *neighs; /* NUD_PERMANENT ones, then proxy (NTF_PROXY) ones */
 	size_t n_neighs;
 	struct attach_sysctls sysctl;
 };

@@ -102,6 +102,9 @@ int attach_nl_addr(struct nl_sock *s, bool add, int ifindex, const struct nl_add
 			ok &= nl_attr_put_u32(nlh, sizeof(buf), IFA_FLAGS, fl);
 		if (a->family == AF_INET && a->label[0])
 			ok &= nl_attr_put_strz(nlh, sizeof(buf), IFA_LABEL, a->label);
+		/* The address's metric: its prefix route gets it (ip addr ... metric N). */
+		if (a->rt_priority)
+			ok &= nl_attr_put_u32(nlh, sizeof(buf), IFA_RT_PRIORITY, a->rt_priority);
 		if (a->valid_lft != 0xffffffffu || a->preferred_lft != 0xffffffffu) {
 			struct ifa_cacheinfo ci = { .ifa_prefered = a->preferred_lft,
 						    .ifa_valid = a->valid_lft };
@@ -135,6 +138,9 @@ struct nlmsghdr *attach_nl_route_msg(void *buf, size_t cap, bool add, int ifinde
 	rtm->rtm_protocol = add ? (r->protocol ? r->protocol : RTPROT_BOOT) : RTPROT_UNSPEC;
 	rtm->rtm_scope = add ? r->scope : RT_SCOPE_NOWHERE;
 	rtm->rtm_type = r->type ? r->type : RTN_UNICAST;
+	/* onlink is the one next-hop flag a user sets; the others are the kernel's. */
+	if (add)
+		rtm->rtm_flags = r->flags & RTNH_F_ONLINK;
 	ok &= nl_attr_put_u32(nlh, cap, RTA_TABLE, table);
 	if (r->dst_len)
 		ok &= nl_attr_put(nlh, cap, RTA_DST, len, r->dst);
@@ -157,10 +163,21 @@ struct nlmsghdr *attach_nl_route_msg(void *buf, size_t cap, bool add, int ifinde
 		ok &= nl_attr_put_u32(nlh, cap, RTA_OIF, (uint32_t)ifindex);
 	if (r->priority)
 		ok &= nl_attr_put_u32(nlh, cap, RTA_PRIORITY, r->priority);
-	if (add && r->mtu) {
+	if (add && r->realms)
+		ok &= nl_attr_put_u32(nlh, cap, RTA_FLOW, r->realms);
+	if (add && (r->mtu || r->metrics_set || r->cc_algo[0])) {
 		struct nlattr *m = nl_attr_nest_start(nlh, cap, RTA_METRICS);
 
-		ok &= m && nl_attr_put_u32(nlh, cap, RTAX_MTU, r->mtu);
+		ok &= m != NULL;
+		/* Every metric as dumped, in type order; mtu alone for a route built by hand. */
+		for (unsigned t = 1; m && t < NL_RTAX_SLOTS; t++) {
+			if (t == RTAX_MTU && !(r->metrics_set & (1u << t)) && r->mtu)
+				ok &= nl_attr_put_u32(nlh, cap, RTAX_MTU, r->mtu);
+			else if (t == RTAX_CC_ALGO && r->cc_algo[0])
+				ok &= nl_attr_put_strz(nlh, cap, RTAX_CC_ALGO, r->cc_algo);
+			else if (t != RTAX_CC_ALGO && (r->metrics_set & (1u << t)))
+				ok &= nl_attr_put_u32(nlh, cap, (uint16_t)t, r->metrics[t]);
+		}
 		if (m)
 			nl_attr_nest_end(nlh, m);
 	}

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <linux/fib_rules.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -69,6 +70,7 @@ static int copy_host_route(const struct nl_route *h, const struct attach_plan *p
 	out->mtu = h->mtu;
 	out->protocol = h->protocol;
 	out->type = h->type;
+	out->host = h;
 	out->destination = arena_printf(
 		a, "%s/%u", nl_addr_ntop(h->family, h->dst, txt, sizeof(txt)), h->dst_len);
 	out->gateway =
@@ -213,7 +215,8 @@ int attach_plan_build(const struct attach_config *cfg, const struct attach_snaps
 		const struct nl_neigh *h = &snap->neighs[i];
 		struct attach_neigh_cfg *n = &out->neighs[out->n_neighs];
 
-		if (!fam_len(h->family) || h->lladdr_len > ATTACH_MAC_MAX)
+		/* A proxy entry is the host answering for an address: not the pod's. */
+		if (!fam_len(h->family) || h->lladdr_len > ATTACH_MAC_MAX || (h->flags & NTF_PROXY))
 			continue;
 		memset(n, 0, sizeof(*n));
 		n->dst.family = h->family;

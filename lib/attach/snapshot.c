@@ -107,8 +107,8 @@ int attach_snapshot_take(struct nl_sock *host, int ifindex, const char *ifname, 
 	struct nl_addr *addrs;
 	struct nl_route *routes;
 	struct nl_rule *rules;
-	struct nl_neigh *neighs;
-	size_t n_addrs, n_routes, n_rules, n_neighs, k;
+	struct nl_neigh *neighs, *proxies;
+	size_t n_addrs, n_routes, n_rules, n_neighs, n_proxies, k;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -182,15 +182,22 @@ int attach_snapshot_take(struct nl_sock *host, int ifindex, const char *ifname, 
 	ret = nl_neigh_dump(host, AF_UNSPEC, a, &neighs, &n_neighs);
 	if (ret < 0)
 		return ret;
-	out->neighs = arena_calloc(a, n_neighs + 1, sizeof(*out->neighs));
+	/* And the proxy entries (`ip neigh add proxy ADDR dev DEV`), a table of their own. */
+	ret = nl_neigh_proxy_dump(host, AF_UNSPEC, a, &proxies, &n_proxies);
+	if (ret < 0)
+		return ret;
+	out->neighs = arena_calloc(a, n_neighs + n_proxies + 1, sizeof(*out->neighs));
 	if (!out->neighs)
 		return -ENOMEM;
-	for (k = 0; k < n_neighs; k++) {
-		if (neighs[k].ifindex != link.ifindex || !(neighs[k].state & NUD_PERMANENT))
+	for (k = 0; k < n_neighs + n_proxies; k++) {
+		const struct nl_neigh *e = k < n_neighs ? &neighs[k] : &proxies[k - n_neighs];
+
+		if (e->ifindex != link.ifindex || (k < n_neighs && !(e->state & NUD_PERMANENT)) ||
+		    (k >= n_neighs && !(e->flags & NTF_PROXY)))
 			continue;
 		if (out->n_neighs == ATTACH_SNAP_NEIGHS_MAX)
 			return -EMSGSIZE;
-		out->neighs[out->n_neighs++] = neighs[k];
+		out->neighs[out->n_neighs++] = *e;
 	}
 	attach_sysctls_read(out->name, &out->sysctl);
 	return 0;
@@ -215,6 +222,7 @@ enum fkind {
 	F_IPF, /* uint8_t[16] with its own family u8 at aux; absent when that is 0 */
 	F_HEX, /* uint8_t[aux2] with its length u8 at aux */
 	F_PSTR, /* const char * (decoded into the arena) */
+	F_RTAX, /* uint32_t[NL_RTAX_SLOTS] with its set-bitmask u32 at aux: [[type, value], ...] */
 };
 
 struct fdesc {
@@ -244,6 +252,10 @@ struct fdesc {
 	{                                                                                          \
 		key, F_HEX, offsetof(st, m), offsetof(st, len), sizeof(((st *)0)->m), 0            \
 	}
+#define FD_RTAX(st, m, key, set)                                                                   \
+	{                                                                                          \
+		key, F_RTAX, offsetof(st, m), offsetof(st, set), 0, 0                              \
+	}
 #define HAS(st, m) (offsetof(st, m) + 1)
 
 static const struct fdesc addr_fd[] = {
@@ -257,6 +269,7 @@ static const struct fdesc addr_fd[] = {
 	FD_STR(struct nl_addr, label, "label"),
 	FD(struct nl_addr, valid_lft, "validLft", F_U32),
 	FD(struct nl_addr, preferred_lft, "preferredLft", F_U32),
+	FD(struct nl_addr, rt_priority, "metric", F_U32), /* absent in older files: 0 */
 };
 
 static const struct fdesc route_fd[] = {
@@ -276,6 +289,10 @@ static const struct fdesc route_fd[] = {
 	FD(struct nl_route, oif, "oif", F_INT),
 	FD_IPF(struct nl_route, gw, "gateway", gw_family),
 	FD(struct nl_route, mtu, "mtu", F_U32),
+	/* Newer fields: absent (older state files) reads as none. */
+	FD(struct nl_route, realms, "realms", F_U32),
+	FD_RTAX(struct nl_route, metrics, "metrics", metrics_set),
+	FD_STR(struct nl_route, cc_algo, "congctl"),
 };
 
 static const struct fdesc rule_fd[] = {
@@ -395,6 +412,48 @@ int attach_hex_parse(const char *s, uint8_t *out, size_t cap, uint8_t *len)
 	return 0;
 }
 
+static int rtax_encode(struct json *o, const char *key, const uint32_t *m, uint32_t set)
+{
+	struct json *arr = json_obj_add_array(o, key);
+
+	if (!arr)
+		return -ENOMEM;
+	for (unsigned t = 0; t < NL_RTAX_SLOTS; t++) {
+		struct json *pair;
+
+		if (!(set & (1u << t)))
+			continue;
+		pair = json_new_array();
+		if (!pair || json_arr_add(pair, json_new_int(t)) < 0 ||
+		    json_arr_add(pair, json_new_int(m[t])) < 0) {
+			json_free(pair);
+			return -ENOMEM;
+		}
+		if (json_arr_add(arr, pair) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* [[type, value], ...]: types 1..31 (not RTAX_CC_ALGO, a name), each once, u32 values. */
+static int rtax_decode(const struct json *v, uint32_t *m, uint32_t *set)
+{
+	if (json_type_of(v) != JSON_ARRAY)
+		return -EINVAL;
+	for (const struct json *e = json_at(v, 0); e; e = json_next(e)) {
+		int64_t t, val;
+
+		if (json_type_of(e) != JSON_ARRAY || json_count(e) != 2 ||
+		    json_get_int(json_at(e, 0), &t) < 0 || json_get_int(json_at(e, 1), &val) < 0 ||
+		    t < 1 || t >= NL_RTAX_SLOTS || t == RTAX_CC_ALGO || val < 0 ||
+		    val > (int64_t)UINT32_MAX || (*set & (1u << t)))
+			return -EINVAL;
+		m[t] = (uint32_t)val;
+		*set |= 1u << t;
+	}
+	return 0;
+}
+
 static struct json *fd_encode(const void *st, const struct fdesc *fd, size_t nfd)
 {
 	struct json *o = json_new_object();
@@ -444,6 +503,9 @@ static struct json *fd_encode(const void *st, const struct fdesc *fd, size_t nfd
 		case F_HEX:
 			attach_hex_format(p, *(const uint8_t *)(b + f->aux), txt, sizeof(txt));
 			ret = json_obj_add_str(o, f->key, txt);
+			break;
+		case F_RTAX:
+			ret = rtax_encode(o, f->key, p, *(const uint32_t *)(b + f->aux));
 			break;
 		}
 	}
@@ -559,6 +621,11 @@ static int fd_decode(const struct json *v, void *st, const struct fdesc *fd, siz
 				    attach_hex_parse(sv, p, f->aux2, b + f->aux) < 0)
 					return bad(err, path, f->key,
 						   "expected aa:bb:... hex bytes");
+				break;
+			case F_RTAX:
+				if (rtax_decode(m, p, (uint32_t *)(b + f->aux)) < 0)
+					return bad(err, path, f->key,
+						   "expected [[type, value], ...] route metrics");
 				break;
 			case F_IP:
 			case F_IPF:

@@ -177,9 +177,11 @@ struct nl_addr {
 	bool has_peer;
 	char label[IFNAMSIZ];
 	uint32_t valid_lft, preferred_lft; /* IFA_CACHEINFO, 0xffffffff forever */
+	uint32_t rt_priority; /* IFA_RT_PRIORITY: the prefix route's metric, 0 = default */
 };
 
 #define NL_NEXTHOPS_MAX 16
+#define NL_RTAX_SLOTS 32 /* RTAX_* are < 32 (RTAX_MAX is 17 in Linux 6.18) */
 
 struct nl_nexthop {
 	int ifindex;
@@ -201,6 +203,14 @@ struct nl_route {
 	uint8_t gw[16];
 	uint8_t gw_family; /* 0 when no gateway */
 	uint32_t mtu; /* RTAX_MTU from RTA_METRICS, 0 if unset */
+	/*
+	 * Every RTA_METRICS entry (advmss, window, rtt, initcwnd, lock, ...):
+	 * metrics[RTAX_x] when bit x of metrics_set; RTAX_CC_ALGO is the name.
+	 */
+	uint32_t metrics[NL_RTAX_SLOTS];
+	uint32_t metrics_set;
+	char cc_algo[16]; /* RTAX_CC_ALGO ("congctl"), "" if unset */
+	uint32_t realms; /* RTA_FLOW, 0 if unset */
 	struct nl_nexthop nh[NL_NEXTHOPS_MAX]; /* RTA_MULTIPATH */
 	unsigned n_nh;
 };
@@ -271,6 +281,9 @@ MUST_CHECK int nl_rule_dump(struct nl_sock *s, uint8_t family, struct arena *a,
 			    struct nl_rule **out, size_t *n);
 MUST_CHECK int nl_neigh_dump(struct nl_sock *s, uint8_t family, struct arena *a,
 			     struct nl_neigh **out, size_t *n);
+/* Proxy entries (`ip neigh show proxy`: ndm_flags NTF_PROXY), a table of their own. */
+MUST_CHECK int nl_neigh_proxy_dump(struct nl_sock *s, uint8_t family, struct arena *a,
+				   struct nl_neigh **out, size_t *n);
 
 /*
  * Decoders for single messages, as found in dumps and in multicast events

@@ -248,6 +248,7 @@ int nl_addr_decode(const struct nlmsghdr *nlh, struct nl_addr *out)
 	/* IFA_FLAGS carries the flags that do not fit ifa_flags' 8 bits. */
 	ok &= get_u32(tb[IFA_FLAGS], &out->flags);
 	ok &= get_str(tb[IFA_LABEL], out->label, sizeof(out->label));
+	ok &= get_u32(tb[IFA_RT_PRIORITY], &out->rt_priority);
 	if (tb[IFA_CACHEINFO]) {
 		struct ifa_cacheinfo ci;
 
@@ -279,13 +280,25 @@ int nl_addr_decode(const struct nlmsghdr *nlh, struct nl_addr *out)
 
 static bool decode_metrics(const struct nlattr *a, struct nl_route *out)
 {
-	const struct nlattr *tb[RTAX_MAX + 1];
+	const struct nlattr *tb[NL_RTAX_SLOTS];
 
 	if (!a)
 		return true;
 	if (nl_attr_validate(a, NL_ATTR_NESTED) < 0 ||
-	    nl_attr_parse_table(nl_attr_data(a), nl_attr_len(a), tb, RTAX_MAX) < 0)
+	    nl_attr_parse_table(nl_attr_data(a), nl_attr_len(a), tb, NL_RTAX_SLOTS - 1) < 0)
 		return false;
+	for (unsigned t = 1; t < NL_RTAX_SLOTS; t++) {
+		if (!tb[t])
+			continue;
+		if (t == RTAX_CC_ALGO) {
+			if (!get_str(tb[t], out->cc_algo, sizeof(out->cc_algo)))
+				return false;
+			continue;
+		}
+		if (!get_u32(tb[t], &out->metrics[t]))
+			return false;
+		out->metrics_set |= 1u << t;
+	}
 	return get_u32(tb[RTAX_MTU], &out->mtu);
 }
 
@@ -352,6 +365,7 @@ int nl_route_decode(const struct nlmsghdr *nlh, struct nl_route *out)
 	ok &= get_gw(tb[RTA_GATEWAY], tb[RTA_VIA], rtm.rtm_family, out->gw, &out->gw_family);
 	ok &= get_int(tb[RTA_OIF], &out->oif);
 	ok &= get_u32(tb[RTA_PRIORITY], &out->priority);
+	ok &= get_u32(tb[RTA_FLOW], &out->realms);
 	ok &= decode_metrics(tb[RTA_METRICS], out);
 	if (!ok)
 		return -EBADMSG;
@@ -698,6 +712,15 @@ int nl_neigh_dump(struct nl_sock *s, uint8_t family, struct arena *a, struct nl_
 {
 	struct collect c = { .a = a, .elem = sizeof(**out), .decode = dec_neigh };
 	struct ndmsg ndm = { .ndm_family = family };
+
+	return dump(s, RTM_GETNEIGH, &ndm, sizeof(ndm), &c, (void **)out, n);
+}
+
+int nl_neigh_proxy_dump(struct nl_sock *s, uint8_t family, struct arena *a, struct nl_neigh **out,
+			size_t *n)
+{
+	struct collect c = { .a = a, .elem = sizeof(**out), .decode = dec_neigh };
+	struct ndmsg ndm = { .ndm_family = family, .ndm_flags = NTF_PROXY };
 
 	return dump(s, RTM_GETNEIGH, &ndm, sizeof(ndm), &c, (void **)out, n);
 }

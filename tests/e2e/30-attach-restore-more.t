@@ -118,3 +118,32 @@ att eth1 --netns /run/netns/pod --config - >/dev/null 2>&1 <<<"$cfg" || rc=$?
 assert_ne 0 "$rc" "513 config routes refused"
 must ip link show dev eth1
 info "512 config routes + host routes ok; 513 refused"
+
+# ---- 4. finding 7: address metric (and its prefix route's), route onlink, realms,
+# every route metric, proxy neighbours: `ip -j -d` before and after detach.
+dump7() {
+	echo "# addr"
+	ip -j addr show dev eth1 | jq -S '.[0].addr_info | map(del(.valid_life_time, .preferred_life_time)) | sort_by(.family, .local)'
+	echo "# route"
+	ip -j -d route show table all dev eth1 | jq -S 'sort_by(.table // "", .type // "", .dst, .metric // 0)'
+	ip -j -d -6 route show table all dev eth1 | jq -S 'sort_by(.table // "", .type // "", .dst, .metric // 0)'
+	echo "# proxy"
+	ip -j neigh show proxy dev eth1 | jq -S 'sort_by(.dst)'
+	ip -j -6 neigh show proxy dev eth1 | jq -S 'sort_by(.dst)'
+}
+must ip addr add 10.5.0.2/24 dev eth1 metric 77
+must ip route add 10.31.0.0/16 via 10.40.0.1 dev eth1 onlink
+must ip route add 10.32.0.0/16 via 10.1.0.1 dev eth1 realm 5 advmss 1200 mtu lock 1300 window 9000 rtt 30ms initcwnd 12 initrwnd 14 quickack 1 hoplimit 9 features ecn
+must ip route add 10.33.0.0/16 via 10.1.0.1 dev eth1 table 300 congctl lock cubic rto_min 50ms fastopen_no_cookie 1
+must ip -6 route add fd00:32::/64 via fd00:30::1 dev eth1 advmss 1100 metric 9
+must ip neigh add proxy 10.1.0.77 dev eth1
+must ip -6 neigh add proxy fd00:30::77 dev eth1
+dump7 >"$E2E_TMP/d7.before"
+grep -q '"metric": 77' "$E2E_TMP/d7.before" || fail "setup: no metric 77 in the dump"
+grep -q '"advmss": 1200' "$E2E_TMP/d7.before" || fail "setup: no advmss in the dump"
+grep -q '"10.1.0.77"' "$E2E_TMP/d7.before" || fail "setup: no proxy entry in the dump"
+att eth1 --netns /run/netns/pod >/dev/null
+att --detach eth1 >/dev/null
+dump7 >"$E2E_TMP/d7.after"
+diff -u "$E2E_TMP/d7.before" "$E2E_TMP/d7.after" || fail "address metric, route attributes or proxy neighbours differ after detach (diff above)"
+info "address metric, onlink, realms, route metrics, proxy neighbours restored"

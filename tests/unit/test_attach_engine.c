@@ -78,7 +78,8 @@ static void host_snapshot(struct arena *a, struct attach_snapshot *s)
 				  .prefixlen = 24,
 				  .flags = IFA_F_PERMANENT,
 				  .valid_lft = 0xffffffffu,
-				  .preferred_lft = 0xffffffffu };
+				  .preferred_lft = 0xffffffffu,
+				  .rt_priority = 77 };
 	ip4(ad[0].addr, "10.0.0.2");
 	strcpy(ad[0].label, "mlx5_6");
 	ad[1] = (struct nl_addr){ .ifindex = 7,
@@ -109,7 +110,15 @@ static void host_snapshot(struct arena *a, struct attach_snapshot *s)
 				  .has_prefsrc = true,
 				  .oif = 7,
 				  .gw_family = AF_INET,
-				  .mtu = 1400 };
+				  .mtu = 1400,
+				  .flags = RTNH_F_ONLINK,
+				  .realms = 5,
+				  .metrics_set = (1u << RTAX_MTU) | (1u << RTAX_ADVMSS) |
+						 (1u << RTAX_LOCK),
+				  .cc_algo = "cubic" };
+	r[0].metrics[RTAX_MTU] = 1400;
+	r[0].metrics[RTAX_ADVMSS] = 1200;
+	r[0].metrics[RTAX_LOCK] = 1u << RTAX_MTU;
 	ip4(r[0].dst, "10.1.0.0");
 	ip4(r[0].prefsrc, "10.0.0.2");
 	ip4(r[0].gw, "10.0.0.1");
