@@ -266,6 +266,7 @@ struct json *attach_config_to_json(const struct attach_config *cfg);
 #define ATTACH_PLAN_RULES_MAX (ATTACH_RULES_MAX + ATTACH_SNAP_RULES_MAX)
 #define ATTACH_PLAN_NEIGHS_MAX (ATTACH_NEIGHS_MAX + ATTACH_SNAP_NEIGHS_MAX)
 #define ATTACH_IPS_MAX ATTACH_ADDRS_MAX
+#define ATTACH_SYSCTL_EXTRA_N 48 /* slots of attach_snapshot.sysctl_extra */
 /* Text of a failed step: "routes: 10.0.0.0/8 via 10.1.0.1: Nexthop has invalid gateway". */
 #define ATTACH_ERR_MAX 512
 
@@ -298,6 +299,13 @@ struct attach_snapshot {
 	struct nl_neigh *neighs; /* NUD_PERMANENT ones, then proxy (NTF_PROXY) ones */
 	size_t n_neighs;
 	struct attach_sysctls sysctl;
+	/*
+	 * More per-interface sysctls a move resets (rp_filter, proxy_arp,
+	 * accept_ra, ipv6 mtu, ...): docs/attach.md lists them, in the order of
+	 * attach_sysctl_extra_key(); -1 = not read (absent, negative, or an
+	 * older state file). Detach writes back those that differ.
+	 */
+	int32_t sysctl_extra[ATTACH_SYSCTL_EXTRA_N];
 };
 
 /*

@@ -24,7 +24,8 @@ int attach_err_set(struct attach_error *err, const char *step, int ret, const ch
 	char what[256];
 	va_list ap;
 
-	if (!err || err->step[0])
+	/* A success records nothing (restore passes every step's result through here). */
+	if (!err || err->step[0] || ret >= 0)
 		return ret;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
@@ -164,6 +165,8 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 	STEP_BEGIN("sysctl");
 	ret = attach_sysctls_write(NULL, name, &snap->sysctl, why, sizeof(why));
 	KEEP(attach_err_set(err, "sysctl", ret, NULL, "write %s", why));
+	ret = attach_sysctls_extra_restore(name, snap->sysctl_extra, why, sizeof(why));
+	KEEP(attach_err_set(err, "sysctl", ret, NULL, "write %s", why));
 	STEP_END("sysctl");
 
 	/*
@@ -214,6 +217,9 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 		KEEP(attach_err_set(err, "up", ret, ext, "set %s %s", name,
 				    snap->up ? "up" : "down"));
 	}
+	/* Bringing it up resets some (ipv6 mtu to the link's): once more, those that differ. */
+	ret = attach_sysctls_extra_restore(name, snap->sysctl_extra, why, sizeof(why));
+	KEEP(attach_err_set(err, "up", ret, NULL, "write %s", why));
 	STEP_END("up");
 
 	/*

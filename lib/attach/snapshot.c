@@ -41,7 +41,7 @@ int attach_sysctl_path(const char *name, uint8_t family, const char *key, char *
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
 }
 
-static int32_t read_sysctl(const char *name, uint8_t family, const char *key)
+int32_t attach_sysctl_read_one(const char *name, uint8_t family, const char *key)
 {
 	char path[128], val[32];
 	int64_t v;
@@ -56,11 +56,11 @@ static int32_t read_sysctl(const char *name, uint8_t family, const char *key)
 
 void attach_sysctls_read(const char *name, struct attach_sysctls *s)
 {
-	s->arp_ignore = read_sysctl(name, AF_INET, "arp_ignore");
-	s->arp_announce = read_sysctl(name, AF_INET, "arp_announce");
-	s->forwarding4 = read_sysctl(name, AF_INET, "forwarding");
-	s->forwarding6 = read_sysctl(name, AF_INET6, "forwarding");
-	s->disable_ipv6 = read_sysctl(name, AF_INET6, "disable_ipv6");
+	s->arp_ignore = attach_sysctl_read_one(name, AF_INET, "arp_ignore");
+	s->arp_announce = attach_sysctl_read_one(name, AF_INET, "arp_announce");
+	s->forwarding4 = attach_sysctl_read_one(name, AF_INET, "forwarding");
+	s->forwarding6 = attach_sysctl_read_one(name, AF_INET6, "forwarding");
+	s->disable_ipv6 = attach_sysctl_read_one(name, AF_INET6, "disable_ipv6");
 }
 
 static int find_by_name(struct nl_sock *s, const char *name, struct arena *a, struct nl_link *out)
@@ -200,6 +200,7 @@ int attach_snapshot_take(struct nl_sock *host, int ifindex, const char *ifname, 
 		out->neighs[out->n_neighs++] = *e;
 	}
 	attach_sysctls_read(out->name, &out->sysctl);
+	attach_sysctls_extra_read(out->name, out->sysctl_extra);
 	return 0;
 }
 
@@ -660,6 +661,60 @@ static int add_arr(struct json *o, const char *key, const void *arr, size_t n, s
 	return 0;
 }
 
+/* "sysctlExtra": {"ipv4.rp_filter": 1, ...}, the values read (>= 0) only. */
+static int sysctl_extra_encode(struct json *o, const int32_t *vals)
+{
+	struct json *x = json_obj_add_object(o, "sysctlExtra");
+	uint8_t fam;
+	const char *key;
+
+	if (!x)
+		return -ENOMEM;
+	for (size_t i = 0; (key = attach_sysctl_extra_key(i, &fam)); i++) {
+		char name[64];
+
+		if (vals[i] < 0)
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", fam == AF_INET6 ? "ipv6" : "ipv4", key);
+		if (json_obj_add_int(x, name, vals[i]) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Absent (an older state file) or a key not there: -1, not read, not written back. */
+static int sysctl_extra_decode(const struct json *x, int32_t *vals, struct json_err *err)
+{
+	for (size_t i = 0; i < ATTACH_SYSCTL_EXTRA_N; i++)
+		vals[i] = -1;
+	if (!x)
+		return 0;
+	if (json_type_of(x) != JSON_OBJECT)
+		return bad(err, "", "sysctlExtra", "expected object");
+	for (const struct json *m = json_at(x, 0); m; m = json_next(m)) {
+		const char *key;
+		uint8_t fam;
+		int64_t v;
+		size_t i;
+
+		for (i = 0; (key = attach_sysctl_extra_key(i, &fam)); i++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s.%s", fam == AF_INET6 ? "ipv6" : "ipv4",
+				 key);
+			if (!strcmp(name, json_key(m)))
+				break;
+		}
+		if (!key)
+			return bad(err, "sysctlExtra", json_key(m), "unknown field");
+		if (json_get_int(m, &v) < 0 || v < 0 || v > INT32_MAX)
+			return bad(err, "sysctlExtra", json_key(m),
+				   "expected a non-negative integer");
+		vals[i] = (int32_t)v;
+	}
+	return 0;
+}
+
 struct json *attach_snapshot_json(const struct attach_snapshot *s)
 {
 	struct json *o = fd_encode(s, snap_fd, ARRAY_SIZE(snap_fd));
@@ -668,6 +723,7 @@ struct json *attach_snapshot_json(const struct attach_snapshot *s)
 		return NULL;
 	if (json_obj_add(o, "sysctl", fd_encode(&s->sysctl, sysctl_fd, ARRAY_SIZE(sysctl_fd))) <
 		    0 ||
+	    sysctl_extra_encode(o, s->sysctl_extra) < 0 ||
 	    add_arr(o, "addrs", s->addrs, s->n_addrs, sizeof(*s->addrs), addr_fd,
 		    ARRAY_SIZE(addr_fd)) < 0 ||
 	    add_arr(o, "routes", s->routes, s->n_routes, sizeof(*s->routes), route_fd,
@@ -715,7 +771,8 @@ static int get_arr(const struct json *o, const char *key, struct arena *a, void 
 int attach_snapshot_from_json(const struct json *v, struct arena *a, struct attach_snapshot *out,
 			      struct json_err *err)
 {
-	static const char *const arrays[] = { "sysctl", "addrs", "routes", "rules", "neighs" };
+	static const char *const arrays[] = { "sysctl", "sysctlExtra", "addrs",
+					      "routes", "rules",       "neighs" };
 	const struct json *sc;
 	void *p;
 	int ret;
@@ -752,6 +809,9 @@ int attach_snapshot_from_json(const struct json *v, struct arena *a, struct atta
 	if (!sc)
 		return bad(err, "", "sysctl", "required field is missing");
 	ret = fd_decode(sc, &out->sysctl, sysctl_fd, ARRAY_SIZE(sysctl_fd), "sysctl", a, err);
+	if (ret < 0)
+		return ret;
+	ret = sysctl_extra_decode(json_get(v, "sysctlExtra"), out->sysctl_extra, err);
 	if (ret < 0)
 		return ret;
 	ret = get_arr(v, "addrs", a, &p, &out->n_addrs, sizeof(*out->addrs), ATTACH_SNAP_ADDRS_MAX,

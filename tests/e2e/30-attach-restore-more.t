@@ -147,3 +147,36 @@ att --detach eth1 >/dev/null
 dump7 >"$E2E_TMP/d7.after"
 diff -u "$E2E_TMP/d7.before" "$E2E_TMP/d7.after" || fail "address metric, route attributes or proxy neighbours differ after detach (diff above)"
 info "address metric, onlink, realms, route metrics, proxy neighbours restored"
+
+# ---- 5. finding 7: per-interface sysctls beyond arp_ignore/arp_announce/forwarding/
+# disable_ipv6 (every key docs/attach.md lists), set away from their defaults.
+sysctl_dump() {
+	local f
+	for f in /proc/sys/net/ipv4/conf/eth1/* /proc/sys/net/ipv6/conf/eth1/*; do
+		case $f in */stable_secret | */mc_forwarding | */addr_gen_mode) continue ;; esac
+		[ -r "$f" ] && echo "$f $(cat "$f" 2>/dev/null | tr '\n\t' '  ')"
+	done
+}
+set_sysctl() { echo "$3" >"/proc/sys/net/$1/conf/eth1/$2" || fail "cannot set $1 $2"; }
+set_sysctl ipv4 rp_filter 1
+set_sysctl ipv4 proxy_arp 1
+set_sysctl ipv4 accept_local 1
+set_sysctl ipv4 route_localnet 1
+set_sysctl ipv4 log_martians 1
+set_sysctl ipv4 send_redirects 0
+set_sysctl ipv4 arp_notify 1
+set_sysctl ipv6 accept_ra 0
+set_sysctl ipv6 mtu 1300
+set_sysctl ipv6 autoconf 0
+set_sysctl ipv6 hop_limit 33
+set_sysctl ipv6 proxy_ndp 1
+set_sysctl ipv6 use_tempaddr 2
+set_sysctl ipv6 keep_addr_on_down 1
+sysctl_dump >"$E2E_TMP/sc.before"
+att eth1 --netns /run/netns/pod >/dev/null
+# The pod sees its own defaults (as upstream): the move really reset them.
+assert_eq 0 "$(ip netns exec pod cat /proc/sys/net/ipv4/conf/eth1/proxy_arp)" "pod default proxy_arp"
+att --detach eth1 >/dev/null
+sysctl_dump >"$E2E_TMP/sc.after"
+diff -u "$E2E_TMP/sc.before" "$E2E_TMP/sc.after" || fail "per-interface sysctls differ after detach (diff above)"
+info "per-interface sysctls restored"

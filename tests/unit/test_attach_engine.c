@@ -72,6 +72,8 @@ static void host_snapshot(struct arena *a, struct attach_snapshot *s)
 	s->gso_ipv4_max_size = s->gro_ipv4_max_size = 65536;
 	s->up = true;
 	s->sysctl = (struct attach_sysctls){ 1, 2, 0, 1, 0 };
+	for (size_t i = 0; i < ATTACH_SYSCTL_EXTRA_N; i++)
+		s->sysctl_extra[i] = i % 3 == 2 ? -1 : (int32_t)i;
 
 	ad[0] = (struct nl_addr){ .ifindex = 7,
 				  .family = AF_INET,
@@ -463,6 +465,7 @@ static void test_snapshot_roundtrip(void)
 	CHECK_EQ(t.gro_ipv4_max_size, 65536);
 	CHECK(t.up);
 	CHECK_MEM(&t.sysctl, &s.sysctl, sizeof(s.sysctl));
+	CHECK_MEM(t.sysctl_extra, s.sysctl_extra, sizeof(s.sysctl_extra));
 	REQUIRE(t.n_addrs == s.n_addrs && t.n_routes == s.n_routes && t.n_rules == s.n_rules &&
 		t.n_neighs == s.n_neighs);
 	/* Whole structs: every field we keep is in the JSON (both zero-filled). */
@@ -561,6 +564,29 @@ static void test_snapshot_strict(void)
 		q = arena_printf(a, "%.*s\"prefixlen\":256%s", (int)(r - q), q, r + 14);
 		CHECK_EQ(snap_decode(q, &err), -EBADMSG);
 		CHECK_STR(err.msg, "value out of range");
+	}
+	/* Newer members: bad route metrics, an unknown extra sysctl, a negative one. */
+	{
+		char *q = arena_strdup(a, text), *r = strstr(q, "\"metrics\":[]");
+
+		/* RTAX_CC_ALGO (16) is a name ("congctl"), never a number. */
+		REQUIRE(r);
+		q = arena_printf(a, "%.*s\"metrics\":[[16,1]]%s", (int)(r - q), q, r + 12);
+		CHECK_EQ(snap_decode(q, &err), -EBADMSG);
+		CHECK_STR(err.msg, "expected [[type, value], ...] route metrics");
+		q = arena_strdup(a, text);
+		r = strstr(q, "\"sysctlExtra\":{");
+		REQUIRE(r);
+		q = arena_printf(a, "%.*s\"sysctlExtra\":{\"ipv4.bogus\":1,%s", (int)(r - q), q,
+				 r + 15);
+		CHECK_EQ(snap_decode(q, &err), -EBADMSG);
+		CHECK_STR(err.path, "sysctlExtra.ipv4.bogus");
+		q = arena_strdup(a, text);
+		r = strstr(q, "\"sysctlExtra\":{");
+		REQUIRE(r);
+		q = arena_printf(a, "%.*s\"sysctlExtra\":{\"ipv4.proxy_arp_pvlan\":-5,%s",
+				 (int)(r - q), q, r + 15);
+		CHECK_EQ(snap_decode(q, &err), -EBADMSG);
 	}
 	/* A missing member. */
 	CHECK_EQ(snap_decode("{}", &err), -EBADMSG);
@@ -824,6 +850,12 @@ static void test_err_set(void)
 	memset(&e, 0, sizeof(e));
 	attach_err_set(&e, "addr", -EEXIST, "", "add %s", "x");
 	CHECK_STR(e.msg, "add x: File exists");
+	/* A success leaves the slot free for a later failure. */
+	memset(&e, 0, sizeof(e));
+	CHECK_EQ(attach_err_set(&e, "sysctl", 0, NULL, "write %s", "x"), 0);
+	CHECK_STR(e.step, "");
+	attach_err_set(&e, "route", -ENETUNREACH, NULL, "add route");
+	CHECK_STR(e.step, "route");
 }
 
 static const struct t_case tests[] = {
