@@ -58,6 +58,67 @@ static bool is_v6_link_local(const struct nl_addr *a)
 	return a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80;
 }
 
+static bool has_addr(const struct nl_addr *list, size_t n, int ifindex, const struct nl_addr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((!ifindex || list[i].ifindex == ifindex) && list[i].family == a->family &&
+		    list[i].prefixlen == a->prefixlen && !memcmp(list[i].addr, a->addr, 16))
+			return true;
+	return false;
+}
+
+/*
+ * The IPv6 link-local addresses as they were: the kernel made one when the
+ * link came up (from the current MAC, or by the netns's addr_gen_mode),
+ * which need not be the host's (one set by hand, another generation mode).
+ * Add the snapshot's that are missing, then delete the others. One the
+ * kernel makes later (a carrier that comes up after detach) is not seen.
+ */
+static int restore_link_local(struct nl_sock *host, int ifindex, const struct attach_snapshot *snap,
+			      char *ext, size_t extlen, struct attach_error *err)
+{
+	struct arena *a = arena_new(ARENA_CAP_DEFAULT);
+	struct nl_addr *cur;
+	size_t n;
+	int first = 0, ret;
+
+	if (!a)
+		return attach_err_set(err, "up", -ENOMEM, NULL, "list addresses");
+	ret = nl_addr_dump(host, AF_INET6, a, &cur, &n);
+	if (ret < 0) {
+		first = attach_err_set(err, "up", ret, NULL, "list addresses");
+		goto out;
+	}
+	for (size_t k = 0; k < snap->n_addrs; k++) {
+		const struct nl_addr *s = &snap->addrs[k];
+		char txt[64];
+
+		if (!is_v6_link_local(s) || has_addr(cur, n, ifindex, s))
+			continue;
+		ret = attach_nl_addr(host, true, ifindex, s, ext, extlen);
+		if (ret < 0 && ret != -EEXIST && !first)
+			first = attach_err_set(err, "up", ret, ext, "add %s/%u",
+					       nl_addr_ntop(s->family, s->addr, txt, sizeof(txt)),
+					       s->prefixlen);
+	}
+	for (size_t k = 0; k < n; k++) {
+		char txt[64];
+
+		if (cur[k].ifindex != ifindex || !is_v6_link_local(&cur[k]) ||
+		    has_addr(snap->addrs, snap->n_addrs, 0, &cur[k]))
+			continue;
+		ret = attach_nl_addr(host, false, ifindex, &cur[k], ext, extlen);
+		if (ret < 0 && ret != -EADDRNOTAVAIL && !first)
+			first = attach_err_set(
+				err, "up", ret, ext, "delete %s/%u",
+				nl_addr_ntop(cur[k].family, cur[k].addr, txt, sizeof(txt)),
+				cur[k].prefixlen);
+	}
+out:
+	arena_free(a);
+	return first;
+}
+
 static int restore_rules(struct nl_sock *host, const struct attach_snapshot *snap, char *ext,
 			 size_t extlen, struct attach_error *err)
 {
@@ -220,6 +281,10 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 	/* Bringing it up resets some (ipv6 mtu to the link's): once more, those that differ. */
 	ret = attach_sysctls_extra_restore(name, snap->sysctl_extra, why, sizeof(why));
 	KEEP(attach_err_set(err, "up", ret, NULL, "write %s", why));
+	if (snap->up) {
+		ret = restore_link_local(host, ifindex, snap, ext, sizeof(ext), err);
+		KEEP(ret);
+	}
 	STEP_END("up");
 
 	/*

@@ -180,3 +180,17 @@ att --detach eth1 >/dev/null
 sysctl_dump >"$E2E_TMP/sc.after"
 diff -u "$E2E_TMP/sc.before" "$E2E_TMP/sc.after" || fail "per-interface sysctls differ after detach (diff above)"
 info "per-interface sysctls restored"
+
+# ---- 6. finding 7 (minor): the IPv6 link-local address is the host's, not the one
+# the kernel regenerates when the link comes back up.
+ll() { ip -j -6 addr show dev eth1 scope link | jq -S -c '[.[0].addr_info // [] | .[] | select(.local) | {local, prefixlen, scope}] | sort_by(.local)'; }
+for a in $(ip -j -6 addr show dev eth1 scope link | jq -r '.[0].addr_info // [] | .[] | select(.local) | .local'); do
+	must ip -6 addr del "$a/64" dev eth1
+done
+must ip -6 addr add fe80::1234/64 dev eth1 nodad
+before=$(ll)
+assert_eq '[{"local":"fe80::1234","prefixlen":64,"scope":"link"}]' "$before" "setup: only the hand-made link-local"
+att eth1 --netns /run/netns/pod >/dev/null
+att --detach eth1 >/dev/null
+assert_eq "$before" "$(ll)" "link-local addresses after detach"
+info "IPv6 link-local restored"
