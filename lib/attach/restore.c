@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_addr.h>
+#include <linux/if_arp.h> /* linux/if.h: IF_OPER_* */
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attach/internal.h"
@@ -56,6 +58,21 @@ static int fault(const char *prefix, const char *step, const char *when, struct 
 static bool is_v6_link_local(const struct nl_addr *a)
 {
 	return a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80;
+}
+
+/* Until the link's operstate is up (carrier seen by linkwatch), 1 s at most. */
+static void wait_oper_up(struct nl_sock *host, int ifindex)
+{
+	for (int i = 0; i < 100; i++) {
+		struct nl_link l;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (nl_link_get(host, ifindex, &l) < 0 || !(l.flags & IFF_UP) ||
+		    l.operstate == IF_OPER_UP ||
+		    (l.operstate == IF_OPER_UNKNOWN && (l.flags & IFF_LOWER_UP)))
+			return;
+		nanosleep(&ts, NULL);
+	}
 }
 
 static bool has_addr(const struct nl_addr *list, size_t n, int ifindex, const struct nl_addr *a)
@@ -138,8 +155,16 @@ static int restore_rules(struct nl_sock *host, const struct attach_snapshot *sna
 		const struct nl_rule *r = &snap->rules[k];
 		bool present = false;
 
+		/*
+		 * Equal in every selector, or at the same place (family, priority,
+		 * table): a state file of an older build kept fewer selectors, and
+		 * re-adding that rule would broaden it. Never a second rule there.
+		 */
 		for (size_t i = 0; i < n && !present; i++)
-			present = nl_rule_same(&cur[i], r);
+			present = nl_rule_same(&cur[i], r) ||
+				  (cur[i].family == r->family && cur[i].table == r->table &&
+				   cur[i].has_priority && r->has_priority &&
+				   cur[i].priority == r->priority);
 		if (present || r->unknown)
 			continue;
 		ret = attach_nl_rule(host, true, r, ext, extlen);
@@ -278,7 +303,13 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 		KEEP(attach_err_set(err, "up", ret, ext, "set %s %s", name,
 				    snap->up ? "up" : "down"));
 	}
-	/* Bringing it up resets some (ipv6 mtu to the link's): once more, those that differ. */
+	/*
+	 * Bringing it up resets some (ipv6 mtu to the link's) when IPv6 sees
+	 * the carrier, which linkwatch reports after the up: wait for that
+	 * (operstate up, at most a second), then once more those that differ.
+	 */
+	if (snap->up)
+		wait_oper_up(host, ifindex);
 	ret = attach_sysctls_extra_restore(name, snap->sysctl_extra, why, sizeof(why));
 	KEEP(attach_err_set(err, "up", ret, NULL, "write %s", why));
 	if (snap->up) {

@@ -194,3 +194,24 @@ att eth1 --netns /run/netns/pod >/dev/null
 att --detach eth1 >/dev/null
 assert_eq "$before" "$(ll)" "link-local addresses after detach"
 info "IPv6 link-local restored"
+
+# ---- 7. rules at detach: one deleted meanwhile comes back whole; a state file of an
+# older build (rules without the newer selectors) never adds a broadened rule.
+rules >"$E2E_TMP/rules.before"
+att eth1 --netns /run/netns/pod >/dev/null
+must ip rule del pref 1112
+att --detach eth1 >/dev/null
+rules >"$E2E_TMP/rules.after"
+diff -u "$E2E_TMP/rules.before" "$E2E_TMP/rules.after" || fail "a deleted host rule did not come back whole"
+att eth1 --netns /run/netns/pod >/dev/null
+jq '.snapshot.rules |= map(with_entries(select(.key | IN("ipProto", "sportStart", "sportEnd",
+	"sportMask", "hasSport", "dportStart", "dportEnd", "dportMask", "hasDport", "suppressPrefixlen",
+	"hasSuppressPrefixlen", "suppressIfgroup", "hasSuppressIfgroup", "l3mdev", "tunId", "realms",
+	"goto") | not)))' "$ST/eth1.json" >"$E2E_TMP/old.json"
+[ "$(jq '[.snapshot.rules[] | select(has("ipProto"))] | length' "$E2E_TMP/old.json")" = 0 ] ||
+	fail "setup: old-format snapshot still has ipProto"
+cp "$E2E_TMP/old.json" "$ST/eth1.json"
+att --detach eth1 >/dev/null
+rules >"$E2E_TMP/rules.after"
+diff -u "$E2E_TMP/rules.before" "$E2E_TMP/rules.after" || fail "an older state file added broadened rules (diff above)"
+info "rules: a deleted one restored whole; an older state file adds nothing"
