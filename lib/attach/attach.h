@@ -30,7 +30,7 @@
 
 /* Limits of one claim config (a hostile config must not cost more than this). */
 #define ATTACH_ADDRS_MAX 64 /* interface.addresses */
-#define ATTACH_ROUTES_MAX 512 /* routes (config + copied host routes) */
+#define ATTACH_ROUTES_MAX 512 /* the config's routes (host routes: ATTACH_SNAP_ROUTES_MAX) */
 #define ATTACH_RULES_MAX 256
 #define ATTACH_NEIGHS_MAX 256
 #define ATTACH_ETHTOOL_MAX 256 /* ethtool features + private flags */
@@ -97,6 +97,7 @@ struct attach_route_cfg {
 	enum attach_origin origin;
 	uint32_t metric, mtu;
 	uint8_t protocol, type;
+	const struct nl_route *host; /* ATTACH_FROM_HOST: onlink, realms, metrics from it */
 };
 
 struct attach_rule_cfg {
@@ -257,12 +258,20 @@ struct json *attach_config_to_json(const struct attach_config *cfg);
  * pod can imitate (docs/attach.md, Identity).
  */
 
-/* Limits of a snapshot (a host device with more is refused with -EMSGSIZE). */
+/*
+ * Limits of a snapshot (a host device with more is refused with -EMSGSIZE),
+ * apart from the config's: a config at its limits plus a host device at
+ * these fits a plan (ATTACH_PLAN_*, DHCP routes counted too).
+ */
 #define ATTACH_SNAP_ADDRS_MAX 256
-#define ATTACH_SNAP_ROUTES_MAX ATTACH_ROUTES_MAX
-#define ATTACH_SNAP_RULES_MAX ATTACH_RULES_MAX
-#define ATTACH_SNAP_NEIGHS_MAX ATTACH_NEIGHS_MAX
+#define ATTACH_SNAP_ROUTES_MAX 512 /* the device's routes, every table but local */
+#define ATTACH_SNAP_RULES_MAX 256
+#define ATTACH_SNAP_NEIGHS_MAX 256
+#define ATTACH_PLAN_ROUTES_MAX (ATTACH_ROUTES_MAX + ATTACH_SNAP_ROUTES_MAX + ATTACH_DHCP_ROUTES_MAX)
+#define ATTACH_PLAN_RULES_MAX (ATTACH_RULES_MAX + ATTACH_SNAP_RULES_MAX)
+#define ATTACH_PLAN_NEIGHS_MAX (ATTACH_NEIGHS_MAX + ATTACH_SNAP_NEIGHS_MAX)
 #define ATTACH_IPS_MAX ATTACH_ADDRS_MAX
+#define ATTACH_SYSCTL_EXTRA_N 48 /* slots of attach_snapshot.sysctl_extra */
 /* Text of a failed step: "routes: 10.0.0.0/8 via 10.1.0.1: Nexthop has invalid gateway". */
 #define ATTACH_ERR_MAX 512
 
@@ -293,9 +302,16 @@ struct attach_snapshot {
 	struct nl_rule *
 		rules; /* rules whose table is one of the routes' tables (not main/local/default) */
 	size_t n_rules;
-	struct nl_neigh *neighs; /* NUD_PERMANENT only */
+	struct nl_neigh *neighs; /* NUD_PERMANENT ones, then proxy (NTF_PROXY) ones */
 	size_t n_neighs;
 	struct attach_sysctls sysctl;
+	/*
+	 * More per-interface sysctls a move resets (rp_filter, proxy_arp,
+	 * accept_ra, ipv6 mtu, ...): docs/attach.md lists them, in the order of
+	 * attach_sysctl_extra_key(); -1 = not read (absent, negative, or an
+	 * older state file). Detach writes back those that differ.
+	 */
+	int32_t sysctl_extra[ATTACH_SYSCTL_EXTRA_N];
 };
 
 /*

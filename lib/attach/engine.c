@@ -117,6 +117,13 @@ void attach_route_from_cfg(const struct attach_route_cfg *c, struct nl_route *r)
 	r->mtu = c->mtu;
 	r->protocol = c->protocol;
 	r->type = c->type;
+	if (c->host) {
+		r->flags = c->host->flags & RTNH_F_ONLINK;
+		r->realms = c->host->realms;
+		memcpy(r->metrics, c->host->metrics, sizeof(r->metrics));
+		r->metrics_set = c->host->metrics_set;
+		memcpy(r->cc_algo, c->host->cc_algo, sizeof(r->cc_algo));
+	}
 }
 
 static void neigh_from_cfg(const struct attach_neigh_cfg *c, struct nl_neigh *n)

@@ -206,4 +206,20 @@ void attach_route_in_plan(const struct attach_plan *p, size_t i, struct nl_route
 MUST_CHECK int attach_netns_sysctl(const char *netns_path, const char *key, int val, int *old,
 				   char *why, size_t whylen);
 
+/* -------------------------------------- sysctl.c: the snapshot's extra sysctls */
+
+/* Read one net.ipv{4,6}.conf.@name.@key of the calling thread's netns: >= 0, or -1. */
+int32_t attach_sysctl_read_one(const char *name, uint8_t family, const char *key);
+/* Key @i of attach_snapshot.sysctl_extra ("rp_filter") and its family; NULL past the last. */
+const char *attach_sysctl_extra_key(size_t i, uint8_t *family);
+/* Read them all for device @name (host netns); -1 for each not readable. */
+void attach_sysctls_extra_read(const char *name, int32_t vals[ATTACH_SYSCTL_EXTRA_N]);
+/*
+ * Write back (host netns) each value >= 0 that differs from the current
+ * one; every key is tried, the first error is returned with its path in @why.
+ */
+MUST_CHECK int attach_sysctls_extra_restore(const char *name,
+					    const int32_t vals[ATTACH_SYSCTL_EXTRA_N], char *why,
+					    size_t whylen);
+
 #endif

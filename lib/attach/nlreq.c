@@ -6,6 +6,7 @@
  */
 #include "attach/attach.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
@@ -102,6 +103,9 @@ int attach_nl_addr(struct nl_sock *s, bool add, int ifindex, const struct nl_add
 			ok &= nl_attr_put_u32(nlh, sizeof(buf), IFA_FLAGS, fl);
 		if (a->family == AF_INET && a->label[0])
 			ok &= nl_attr_put_strz(nlh, sizeof(buf), IFA_LABEL, a->label);
+		/* The address's metric: its prefix route gets it (ip addr ... metric N). */
+		if (a->rt_priority)
+			ok &= nl_attr_put_u32(nlh, sizeof(buf), IFA_RT_PRIORITY, a->rt_priority);
 		if (a->valid_lft != 0xffffffffu || a->preferred_lft != 0xffffffffu) {
 			struct ifa_cacheinfo ci = { .ifa_prefered = a->preferred_lft,
 						    .ifa_valid = a->valid_lft };
@@ -135,6 +139,9 @@ struct nlmsghdr *attach_nl_route_msg(void *buf, size_t cap, bool add, int ifinde
 	rtm->rtm_protocol = add ? (r->protocol ? r->protocol : RTPROT_BOOT) : RTPROT_UNSPEC;
 	rtm->rtm_scope = add ? r->scope : RT_SCOPE_NOWHERE;
 	rtm->rtm_type = r->type ? r->type : RTN_UNICAST;
+	/* onlink is the one next-hop flag a user sets; the others are the kernel's. */
+	if (add)
+		rtm->rtm_flags = r->flags & RTNH_F_ONLINK;
 	ok &= nl_attr_put_u32(nlh, cap, RTA_TABLE, table);
 	if (r->dst_len)
 		ok &= nl_attr_put(nlh, cap, RTA_DST, len, r->dst);
@@ -157,10 +164,21 @@ struct nlmsghdr *attach_nl_route_msg(void *buf, size_t cap, bool add, int ifinde
 		ok &= nl_attr_put_u32(nlh, cap, RTA_OIF, (uint32_t)ifindex);
 	if (r->priority)
 		ok &= nl_attr_put_u32(nlh, cap, RTA_PRIORITY, r->priority);
-	if (add && r->mtu) {
+	if (add && r->realms)
+		ok &= nl_attr_put_u32(nlh, cap, RTA_FLOW, r->realms);
+	if (add && (r->mtu || r->metrics_set || r->cc_algo[0])) {
 		struct nlattr *m = nl_attr_nest_start(nlh, cap, RTA_METRICS);
 
-		ok &= m && nl_attr_put_u32(nlh, cap, RTAX_MTU, r->mtu);
+		ok &= m != NULL;
+		/* Every metric as dumped, in type order; mtu alone for a route built by hand. */
+		for (unsigned t = 1; m && t < NL_RTAX_SLOTS; t++) {
+			if (t == RTAX_MTU && !(r->metrics_set & (1u << t)) && r->mtu)
+				ok &= nl_attr_put_u32(nlh, cap, RTAX_MTU, r->mtu);
+			else if (t == RTAX_CC_ALGO && r->cc_algo[0])
+				ok &= nl_attr_put_strz(nlh, cap, RTAX_CC_ALGO, r->cc_algo);
+			else if (t != RTAX_CC_ALGO && (r->metrics_set & (1u << t)))
+				ok &= nl_attr_put_u32(nlh, cap, (uint16_t)t, r->metrics[t]);
+		}
 		if (m)
 			nl_attr_nest_end(nlh, m);
 	}
@@ -193,12 +211,15 @@ int attach_nl_rule(struct nl_sock *s, bool add, const struct nl_rule *r, char *e
 
 	if (!len)
 		return -EAFNOSUPPORT;
+	/* A rule with a selector we cannot write would come out broader: never. */
+	if (r->unknown)
+		return -EOPNOTSUPP;
 	h->family = r->family;
 	h->dst_len = r->dst_len;
 	h->src_len = r->src_len;
 	h->tos = r->tos;
 	h->action = r->action ? r->action : FR_ACT_TO_TBL;
-	h->flags = r->flags;
+	h->flags = r->flags & NL_RULE_SETTABLE_FLAGS;
 	h->table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
 	if (h->action == FR_ACT_TO_TBL)
 		ok &= nl_attr_put_u32(nlh, sizeof(buf), FRA_TABLE, table);
@@ -212,10 +233,10 @@ int attach_nl_rule(struct nl_sock *s, bool add, const struct nl_rule *r, char *e
 		ok &= nl_attr_put_strz(nlh, sizeof(buf), FRA_IIFNAME, r->iifname);
 	if (r->oifname[0])
 		ok &= nl_attr_put_strz(nlh, sizeof(buf), FRA_OIFNAME, r->oifname);
-	if (r->has_fwmark) {
+	if (r->has_fwmark)
 		ok &= nl_attr_put_u32(nlh, sizeof(buf), FRA_FWMARK, r->fwmark);
+	if (r->has_fwmark || r->fwmask)
 		ok &= nl_attr_put_u32(nlh, sizeof(buf), FRA_FWMASK, r->fwmask);
-	}
 	if (r->has_uidrange) {
 		struct fib_rule_uid_range u = { r->uid_start, r->uid_end };
 
@@ -223,6 +244,37 @@ int attach_nl_rule(struct nl_sock *s, bool add, const struct nl_rule *r, char *e
 	}
 	if (add && r->protocol)
 		ok &= nl_attr_put_u8(nlh, sizeof(buf), FRA_PROTOCOL, r->protocol);
+	/* Every other selector the decoder keeps, so that no rule comes back broader. */
+	if (r->ip_proto)
+		ok &= nl_attr_put_u8(nlh, sizeof(buf), FRA_IP_PROTO, r->ip_proto);
+	if (r->l3mdev)
+		ok &= nl_attr_put_u8(nlh, sizeof(buf), FRA_L3MDEV, r->l3mdev);
+	if (r->has_sport) {
+		struct fib_rule_port_range pr = { r->sport_start, r->sport_end };
+
+		ok &= nl_attr_put(nlh, sizeof(buf), FRA_SPORT_RANGE, sizeof(pr), &pr);
+	}
+	if (r->has_dport) {
+		struct fib_rule_port_range pr = { r->dport_start, r->dport_end };
+
+		ok &= nl_attr_put(nlh, sizeof(buf), FRA_DPORT_RANGE, sizeof(pr), &pr);
+	}
+	/* A single port gets the mask 0xffff by itself; older kernels know no mask. */
+	if (r->sport_mask && !(r->sport_mask == 0xffff && r->sport_start == r->sport_end))
+		ok &= nl_attr_put_u16(nlh, sizeof(buf), NL_FRA_SPORT_MASK, r->sport_mask);
+	if (r->dport_mask && !(r->dport_mask == 0xffff && r->dport_start == r->dport_end))
+		ok &= nl_attr_put_u16(nlh, sizeof(buf), NL_FRA_DPORT_MASK, r->dport_mask);
+	if (r->has_suppress_prefixlen)
+		ok &= nl_attr_put_u32(nlh, sizeof(buf), FRA_SUPPRESS_PREFIXLEN,
+				      r->suppress_prefixlen);
+	if (r->has_suppress_ifgroup)
+		ok &= nl_attr_put_u32(nlh, sizeof(buf), FRA_SUPPRESS_IFGROUP, r->suppress_ifgroup);
+	if (r->tun_id)
+		ok &= nl_attr_put_u64(nlh, sizeof(buf), FRA_TUN_ID, htobe64(r->tun_id));
+	if (r->flow)
+		ok &= nl_attr_put_u32(nlh, sizeof(buf), FRA_FLOW, r->flow);
+	if (r->goto_target)
+		ok &= nl_attr_put_u32(nlh, sizeof(buf), FRA_GOTO, r->goto_target);
 	if (!ok)
 		return -EMSGSIZE;
 	return nl_request(s, nlh, NULL, NULL, NULL, ext, extlen);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <linux/fib_rules.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -69,6 +70,7 @@ static int copy_host_route(const struct nl_route *h, const struct attach_plan *p
 	out->mtu = h->mtu;
 	out->protocol = h->protocol;
 	out->type = h->type;
+	out->host = h;
 	out->destination = arena_printf(
 		a, "%s/%u", nl_addr_ntop(h->family, h->dst, txt, sizeof(txt)), h->dst_len);
 	out->gateway =
@@ -177,7 +179,7 @@ int attach_plan_build(const struct attach_config *cfg, const struct attach_snaps
 			return ret;
 		out->n_routes++;
 	}
-	if (out->n_routes > ATTACH_ROUTES_MAX)
+	if (n_cfg_routes > ATTACH_ROUTES_MAX || out->n_routes > ATTACH_PLAN_ROUTES_MAX)
 		return -EMSGSIZE;
 	sort_routes(out->routes, out->n_routes);
 
@@ -200,7 +202,7 @@ int attach_plan_build(const struct attach_config *cfg, const struct attach_snaps
 		if (!strcmp(r->oifname, snap->name))
 			memcpy(r->oifname, out->pod_name, sizeof(r->oifname));
 	}
-	if (out->n_rules > ATTACH_RULES_MAX)
+	if (n_cfg_rules > ATTACH_RULES_MAX || out->n_rules > ATTACH_PLAN_RULES_MAX)
 		return -EMSGSIZE;
 
 	/* Neighbours: the config's, then the host's permanent ones. */
@@ -213,7 +215,8 @@ int attach_plan_build(const struct attach_config *cfg, const struct attach_snaps
 		const struct nl_neigh *h = &snap->neighs[i];
 		struct attach_neigh_cfg *n = &out->neighs[out->n_neighs];
 
-		if (!fam_len(h->family) || h->lladdr_len > ATTACH_MAC_MAX)
+		/* A proxy entry is the host answering for an address: not the pod's. */
+		if (!fam_len(h->family) || h->lladdr_len > ATTACH_MAC_MAX || (h->flags & NTF_PROXY))
 			continue;
 		memset(n, 0, sizeof(*n));
 		n->dst.family = h->family;
@@ -223,7 +226,7 @@ int attach_plan_build(const struct attach_config *cfg, const struct attach_snaps
 		memcpy(n->mac.addr, h->lladdr, h->lladdr_len);
 		out->n_neighs++;
 	}
-	if (out->n_neighs > ATTACH_NEIGHS_MAX)
+	if (n_cfg_neighs > ATTACH_NEIGHS_MAX || out->n_neighs > ATTACH_PLAN_NEIGHS_MAX)
 		return -EMSGSIZE;
 	return 0;
 }
@@ -244,7 +247,7 @@ int attach_plan_add_dhcp(struct attach_plan *p, const struct attach_dhcp_lease *
 		addrs[p->n_addrs++] = l->addr;
 		p->addrs = addrs;
 	}
-	if (p->n_routes + l->n_routes > ATTACH_ROUTES_MAX)
+	if (p->n_routes + l->n_routes > ATTACH_PLAN_ROUTES_MAX)
 		return -EMSGSIZE;
 	routes = arena_calloc(a, p->n_routes + l->n_routes + 1, sizeof(*routes));
 	if (!routes)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_addr.h>
+#include <linux/if_arp.h> /* linux/if.h: IF_OPER_* */
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,7 +26,8 @@ int attach_err_set(struct attach_error *err, const char *step, int ret, const ch
 	char what[256];
 	va_list ap;
 
-	if (!err || err->step[0])
+	/* A success records nothing (restore passes every step's result through here). */
+	if (!err || err->step[0] || ret >= 0)
 		return ret;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
@@ -56,6 +58,124 @@ static int fault(const char *prefix, const char *step, const char *when, struct 
 static bool is_v6_link_local(const struct nl_addr *a)
 {
 	return a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80;
+}
+
+/* Until the link's operstate is up (carrier seen by linkwatch), 1 s at most. */
+static void wait_oper_up(struct nl_sock *host, int ifindex)
+{
+	for (int i = 0; i < 100; i++) {
+		struct nl_link l;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (nl_link_get(host, ifindex, &l) < 0 || !(l.flags & IFF_UP) ||
+		    l.operstate == IF_OPER_UP ||
+		    (l.operstate == IF_OPER_UNKNOWN && (l.flags & IFF_LOWER_UP)))
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
+static bool has_addr(const struct nl_addr *list, size_t n, int ifindex, const struct nl_addr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((!ifindex || list[i].ifindex == ifindex) && list[i].family == a->family &&
+		    list[i].prefixlen == a->prefixlen && !memcmp(list[i].addr, a->addr, 16))
+			return true;
+	return false;
+}
+
+/*
+ * The IPv6 link-local addresses as they were: the kernel made one when the
+ * link came up (from the current MAC, or by the netns's addr_gen_mode),
+ * which need not be the host's (one set by hand, another generation mode).
+ * Add the snapshot's that are missing, then delete the others. One the
+ * kernel makes later (a carrier that comes up after detach) is not seen.
+ */
+static int restore_link_local(struct nl_sock *host, int ifindex, const struct attach_snapshot *snap,
+			      char *ext, size_t extlen, struct attach_error *err)
+{
+	struct arena *a = arena_new(ARENA_CAP_DEFAULT);
+	struct nl_addr *cur;
+	size_t n;
+	int first = 0, ret;
+
+	if (!a)
+		return attach_err_set(err, "up", -ENOMEM, NULL, "list addresses");
+	ret = nl_addr_dump(host, AF_INET6, a, &cur, &n);
+	if (ret < 0) {
+		first = attach_err_set(err, "up", ret, NULL, "list addresses");
+		goto out;
+	}
+	for (size_t k = 0; k < snap->n_addrs; k++) {
+		const struct nl_addr *s = &snap->addrs[k];
+		char txt[64];
+
+		if (!is_v6_link_local(s) || has_addr(cur, n, ifindex, s))
+			continue;
+		ret = attach_nl_addr(host, true, ifindex, s, ext, extlen);
+		if (ret < 0 && ret != -EEXIST && !first)
+			first = attach_err_set(err, "up", ret, ext, "add %s/%u",
+					       nl_addr_ntop(s->family, s->addr, txt, sizeof(txt)),
+					       s->prefixlen);
+	}
+	for (size_t k = 0; k < n; k++) {
+		char txt[64];
+
+		if (cur[k].ifindex != ifindex || !is_v6_link_local(&cur[k]) ||
+		    has_addr(snap->addrs, snap->n_addrs, 0, &cur[k]))
+			continue;
+		ret = attach_nl_addr(host, false, ifindex, &cur[k], ext, extlen);
+		if (ret < 0 && ret != -EADDRNOTAVAIL && !first)
+			first = attach_err_set(
+				err, "up", ret, ext, "delete %s/%u",
+				nl_addr_ntop(cur[k].family, cur[k].addr, txt, sizeof(txt)),
+				cur[k].prefixlen);
+	}
+out:
+	arena_free(a);
+	return first;
+}
+
+static int restore_rules(struct nl_sock *host, const struct attach_snapshot *snap, char *ext,
+			 size_t extlen, struct attach_error *err)
+{
+	struct arena *a = arena_new(ARENA_CAP_DEFAULT);
+	struct nl_rule *cur;
+	size_t n;
+	int first = 0, ret;
+
+	if (!a)
+		return attach_err_set(err, "rule", -ENOMEM, NULL, "list host rules");
+	ret = nl_rule_dump(host, AF_UNSPEC, a, &cur, &n);
+	if (ret < 0) {
+		attach_err_set(err, "rule", ret, NULL, "list host rules");
+		goto out;
+	}
+	for (size_t k = 0; k < snap->n_rules; k++) {
+		const struct nl_rule *r = &snap->rules[k];
+		bool present = false;
+
+		/*
+		 * Equal in every selector, or at the same place (family, priority,
+		 * table): a state file of an older build kept fewer selectors, and
+		 * re-adding that rule would broaden it. Never a second rule there.
+		 */
+		for (size_t i = 0; i < n && !present; i++)
+			present = nl_rule_same(&cur[i], r) ||
+				  (cur[i].family == r->family && cur[i].table == r->table &&
+				   cur[i].has_priority && r->has_priority &&
+				   cur[i].priority == r->priority);
+		if (present || r->unknown)
+			continue;
+		ret = attach_nl_rule(host, true, r, ext, extlen);
+		if (ret < 0 && ret != -EEXIST && !first)
+			first = attach_err_set(err, "rule", ret, ext, "add rule to table %u",
+					       r->table);
+	}
+	ret = first;
+out:
+	arena_free(a);
+	return ret;
 }
 
 int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
@@ -131,6 +251,8 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 	STEP_BEGIN("sysctl");
 	ret = attach_sysctls_write(NULL, name, &snap->sysctl, why, sizeof(why));
 	KEEP(attach_err_set(err, "sysctl", ret, NULL, "write %s", why));
+	ret = attach_sysctls_extra_restore(name, snap->sysctl_extra, why, sizeof(why));
+	KEEP(attach_err_set(err, "sysctl", ret, NULL, "write %s", why));
 	STEP_END("sysctl");
 
 	/*
@@ -181,6 +303,19 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 		KEEP(attach_err_set(err, "up", ret, ext, "set %s %s", name,
 				    snap->up ? "up" : "down"));
 	}
+	/*
+	 * Bringing it up resets some (ipv6 mtu to the link's) when IPv6 sees
+	 * the carrier, which linkwatch reports after the up: wait for that
+	 * (operstate up, at most a second), then once more those that differ.
+	 */
+	if (snap->up)
+		wait_oper_up(host, ifindex);
+	ret = attach_sysctls_extra_restore(name, snap->sysctl_extra, why, sizeof(why));
+	KEEP(attach_err_set(err, "up", ret, NULL, "write %s", why));
+	if (snap->up) {
+		ret = restore_link_local(host, ifindex, snap, ext, sizeof(ext), err);
+		KEEP(ret);
+	}
 	STEP_END("up");
 
 	/*
@@ -206,13 +341,14 @@ int attach_restore_host(struct nl_sock *host, int ifindex, const char *name,
 	}
 	STEP_END("route");
 
-	/* Rules stay on the host while the device is away: re-add only what is missing. */
+	/*
+	 * Rules stay on the host while the device is away: re-add only those
+	 * no host rule equals in every selector (never one that was not there).
+	 */
 	STEP_BEGIN("rule");
-	for (size_t k = 0; k < snap->n_rules; k++) {
-		ret = attach_nl_rule(host, true, &snap->rules[k], ext, sizeof(ext));
-		if (ret != -EEXIST)
-			KEEP(attach_err_set(err, "rule", ret, ext, "add rule to table %u",
-					    snap->rules[k].table));
+	if (snap->n_rules) {
+		ret = restore_rules(host, snap, ext, sizeof(ext), err);
+		KEEP(ret);
 	}
 	STEP_END("rule");
 

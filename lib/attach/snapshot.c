@@ -41,7 +41,7 @@ int attach_sysctl_path(const char *name, uint8_t family, const char *key, char *
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
 }
 
-static int32_t read_sysctl(const char *name, uint8_t family, const char *key)
+int32_t attach_sysctl_read_one(const char *name, uint8_t family, const char *key)
 {
 	char path[128], val[32];
 	int64_t v;
@@ -56,11 +56,11 @@ static int32_t read_sysctl(const char *name, uint8_t family, const char *key)
 
 void attach_sysctls_read(const char *name, struct attach_sysctls *s)
 {
-	s->arp_ignore = read_sysctl(name, AF_INET, "arp_ignore");
-	s->arp_announce = read_sysctl(name, AF_INET, "arp_announce");
-	s->forwarding4 = read_sysctl(name, AF_INET, "forwarding");
-	s->forwarding6 = read_sysctl(name, AF_INET6, "forwarding");
-	s->disable_ipv6 = read_sysctl(name, AF_INET6, "disable_ipv6");
+	s->arp_ignore = attach_sysctl_read_one(name, AF_INET, "arp_ignore");
+	s->arp_announce = attach_sysctl_read_one(name, AF_INET, "arp_announce");
+	s->forwarding4 = attach_sysctl_read_one(name, AF_INET, "forwarding");
+	s->forwarding6 = attach_sysctl_read_one(name, AF_INET6, "forwarding");
+	s->disable_ipv6 = attach_sysctl_read_one(name, AF_INET6, "disable_ipv6");
 }
 
 static int find_by_name(struct nl_sock *s, const char *name, struct arena *a, struct nl_link *out)
@@ -109,8 +109,8 @@ int attach_snapshot_take(struct nl_sock *host, int ifindex, const char *ifname, 
 	struct nl_addr *addrs;
 	struct nl_route *routes;
 	struct nl_rule *rules;
-	struct nl_neigh *neighs;
-	size_t n_addrs, n_routes, n_rules, n_neighs, k;
+	struct nl_neigh *neighs, *proxies;
+	size_t n_addrs, n_routes, n_rules, n_neighs, n_proxies, k;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -167,6 +167,15 @@ int attach_snapshot_take(struct nl_sock *host, int ifindex, const char *ifname, 
 		if (t == RT_TABLE_MAIN || t == RT_TABLE_LOCAL || t == RT_TABLE_DEFAULT ||
 		    t == RT_TABLE_UNSPEC || !table_in(out->routes, out->n_routes, t))
 			continue;
+		/*
+		 * A selector we cannot write back (a newer kernel's): the rule is
+		 * neither copied into the pod nor ever re-added on the host.
+		 */
+		if (rules[i].unknown) {
+			log_info("host rule with an unknown selector not copied",
+				 "table=%u pref=%u", t, rules[i].priority);
+			continue;
+		}
 		if (out->n_rules == ATTACH_SNAP_RULES_MAX)
 			return -EMSGSIZE;
 		out->rules[out->n_rules++] = rules[i];
@@ -175,17 +184,25 @@ int attach_snapshot_take(struct nl_sock *host, int ifindex, const char *ifname, 
 	ret = nl_neigh_dump(host, AF_UNSPEC, a, &neighs, &n_neighs);
 	if (ret < 0)
 		return ret;
-	out->neighs = arena_calloc(a, n_neighs + 1, sizeof(*out->neighs));
+	/* And the proxy entries (`ip neigh add proxy ADDR dev DEV`), a table of their own. */
+	ret = nl_neigh_proxy_dump(host, AF_UNSPEC, a, &proxies, &n_proxies);
+	if (ret < 0)
+		return ret;
+	out->neighs = arena_calloc(a, n_neighs + n_proxies + 1, sizeof(*out->neighs));
 	if (!out->neighs)
 		return -ENOMEM;
-	for (k = 0; k < n_neighs; k++) {
-		if (neighs[k].ifindex != link.ifindex || !(neighs[k].state & NUD_PERMANENT))
+	for (k = 0; k < n_neighs + n_proxies; k++) {
+		const struct nl_neigh *e = k < n_neighs ? &neighs[k] : &proxies[k - n_neighs];
+
+		if (e->ifindex != link.ifindex || (k < n_neighs && !(e->state & NUD_PERMANENT)) ||
+		    (k >= n_neighs && !(e->flags & NTF_PROXY)))
 			continue;
 		if (out->n_neighs == ATTACH_SNAP_NEIGHS_MAX)
 			return -EMSGSIZE;
-		out->neighs[out->n_neighs++] = neighs[k];
+		out->neighs[out->n_neighs++] = *e;
 	}
 	attach_sysctls_read(out->name, &out->sysctl);
+	attach_sysctls_extra_read(out->name, out->sysctl_extra);
 	return 0;
 }
 
@@ -200,6 +217,7 @@ enum fkind {
 	F_U8,
 	F_U16,
 	F_U32,
+	F_U64, /* uint64_t as a JSON integer (bit pattern of an int64) */
 	F_INT, /* int */
 	F_BOOL,
 	F_STR, /* char[aux] */
@@ -207,6 +225,7 @@ enum fkind {
 	F_IPF, /* uint8_t[16] with its own family u8 at aux; absent when that is 0 */
 	F_HEX, /* uint8_t[aux2] with its length u8 at aux */
 	F_PSTR, /* const char * (decoded into the arena) */
+	F_RTAX, /* uint32_t[NL_RTAX_SLOTS] with its set-bitmask u32 at aux: [[type, value], ...] */
 };
 
 struct fdesc {
@@ -236,6 +255,10 @@ struct fdesc {
 	{                                                                                          \
 		key, F_HEX, offsetof(st, m), offsetof(st, len), sizeof(((st *)0)->m), 0            \
 	}
+#define FD_RTAX(st, m, key, set)                                                                   \
+	{                                                                                          \
+		key, F_RTAX, offsetof(st, m), offsetof(st, set), 0, 0                              \
+	}
 #define HAS(st, m) (offsetof(st, m) + 1)
 
 static const struct fdesc addr_fd[] = {
@@ -249,6 +272,7 @@ static const struct fdesc addr_fd[] = {
 	FD_STR(struct nl_addr, label, "label"),
 	FD(struct nl_addr, valid_lft, "validLft", F_U32),
 	FD(struct nl_addr, preferred_lft, "preferredLft", F_U32),
+	FD(struct nl_addr, rt_priority, "metric", F_U32), /* absent in older files: 0 */
 };
 
 static const struct fdesc route_fd[] = {
@@ -268,6 +292,10 @@ static const struct fdesc route_fd[] = {
 	FD(struct nl_route, oif, "oif", F_INT),
 	FD_IPF(struct nl_route, gw, "gateway", gw_family),
 	FD(struct nl_route, mtu, "mtu", F_U32),
+	/* Newer fields: absent (older state files) reads as none. */
+	FD(struct nl_route, realms, "realms", F_U32),
+	FD_RTAX(struct nl_route, metrics, "metrics", metrics_set),
+	FD_STR(struct nl_route, cc_algo, "congctl"),
 };
 
 static const struct fdesc rule_fd[] = {
@@ -291,6 +319,24 @@ static const struct fdesc rule_fd[] = {
 	FD(struct nl_rule, uid_end, "uidEnd", F_U32),
 	FD(struct nl_rule, has_uidrange, "hasUidrange", F_BOOL),
 	FD(struct nl_rule, protocol, "protocol", F_U8),
+	/* Newer fields: absent (older state files) reads as zero, "any". */
+	FD(struct nl_rule, ip_proto, "ipProto", F_U8),
+	FD(struct nl_rule, l3mdev, "l3mdev", F_U8),
+	FD(struct nl_rule, sport_start, "sportStart", F_U16),
+	FD(struct nl_rule, sport_end, "sportEnd", F_U16),
+	FD(struct nl_rule, has_sport, "hasSport", F_BOOL),
+	FD(struct nl_rule, dport_start, "dportStart", F_U16),
+	FD(struct nl_rule, dport_end, "dportEnd", F_U16),
+	FD(struct nl_rule, has_dport, "hasDport", F_BOOL),
+	FD(struct nl_rule, sport_mask, "sportMask", F_U16),
+	FD(struct nl_rule, dport_mask, "dportMask", F_U16),
+	FD(struct nl_rule, suppress_prefixlen, "suppressPrefixlen", F_U32),
+	FD(struct nl_rule, has_suppress_prefixlen, "hasSuppressPrefixlen", F_BOOL),
+	FD(struct nl_rule, suppress_ifgroup, "suppressIfgroup", F_U32),
+	FD(struct nl_rule, has_suppress_ifgroup, "hasSuppressIfgroup", F_BOOL),
+	FD(struct nl_rule, tun_id, "tunId", F_U64),
+	FD(struct nl_rule, flow, "realms", F_U32),
+	FD(struct nl_rule, goto_target, "goto", F_U32),
 };
 
 static const struct fdesc neigh_fd[] = {
@@ -369,6 +415,48 @@ int attach_hex_parse(const char *s, uint8_t *out, size_t cap, uint8_t *len)
 	return 0;
 }
 
+static int rtax_encode(struct json *o, const char *key, const uint32_t *m, uint32_t set)
+{
+	struct json *arr = json_obj_add_array(o, key);
+
+	if (!arr)
+		return -ENOMEM;
+	for (unsigned t = 0; t < NL_RTAX_SLOTS; t++) {
+		struct json *pair;
+
+		if (!(set & (1u << t)))
+			continue;
+		pair = json_new_array();
+		if (!pair || json_arr_add(pair, json_new_int(t)) < 0 ||
+		    json_arr_add(pair, json_new_int(m[t])) < 0) {
+			json_free(pair);
+			return -ENOMEM;
+		}
+		if (json_arr_add(arr, pair) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* [[type, value], ...]: types 1..31 (not RTAX_CC_ALGO, a name), each once, u32 values. */
+static int rtax_decode(const struct json *v, uint32_t *m, uint32_t *set)
+{
+	if (json_type_of(v) != JSON_ARRAY)
+		return -EINVAL;
+	for (const struct json *e = json_at(v, 0); e; e = json_next(e)) {
+		int64_t t, val;
+
+		if (json_type_of(e) != JSON_ARRAY || json_count(e) != 2 ||
+		    json_get_int(json_at(e, 0), &t) < 0 || json_get_int(json_at(e, 1), &val) < 0 ||
+		    t < 1 || t >= NL_RTAX_SLOTS || t == RTAX_CC_ALGO || val < 0 ||
+		    val > (int64_t)UINT32_MAX || (*set & (1u << t)))
+			return -EINVAL;
+		m[t] = (uint32_t)val;
+		*set |= 1u << t;
+	}
+	return 0;
+}
+
 static struct json *fd_encode(const void *st, const struct fdesc *fd, size_t nfd)
 {
 	struct json *o = json_new_object();
@@ -393,6 +481,9 @@ static struct json *fd_encode(const void *st, const struct fdesc *fd, size_t nfd
 		case F_U32:
 			ret = json_obj_add_int(o, f->key, *(const uint32_t *)p);
 			break;
+		case F_U64:
+			ret = json_obj_add_int(o, f->key, (int64_t) * (const uint64_t *)p);
+			break;
 		case F_INT:
 			ret = json_obj_add_int(o, f->key, *(const int *)p);
 			break;
@@ -415,6 +506,9 @@ static struct json *fd_encode(const void *st, const struct fdesc *fd, size_t nfd
 		case F_HEX:
 			attach_hex_format(p, *(const uint8_t *)(b + f->aux), txt, sizeof(txt));
 			ret = json_obj_add_str(o, f->key, txt);
+			break;
+		case F_RTAX:
+			ret = rtax_encode(o, f->key, p, *(const uint32_t *)(b + f->aux));
 			break;
 		}
 	}
@@ -486,8 +580,13 @@ static int fd_decode(const struct json *v, void *st, const struct fdesc *fd, siz
 			case F_U16:
 			case F_U32:
 			case F_INT:
+			case F_U64:
 				if (json_get_int(m, &iv) < 0)
 					return bad(err, path, f->key, "expected integer");
+				if (f->k == F_U64) {
+					*(uint64_t *)p = (uint64_t)iv;
+					break;
+				}
 				if (iv < (f->k == F_INT ? INT32_MIN : 0) ||
 				    iv > (f->k == F_U8	  ? UINT8_MAX
 					  : f->k == F_U16 ? UINT16_MAX
@@ -526,6 +625,11 @@ static int fd_decode(const struct json *v, void *st, const struct fdesc *fd, siz
 					return bad(err, path, f->key,
 						   "expected aa:bb:... hex bytes");
 				break;
+			case F_RTAX:
+				if (rtax_decode(m, p, (uint32_t *)(b + f->aux)) < 0)
+					return bad(err, path, f->key,
+						   "expected [[type, value], ...] route metrics");
+				break;
 			case F_IP:
 			case F_IPF:
 				if (json_get_string(m, &sv) < 0 || ip_parse(sv, &fam, p) < 0)
@@ -559,6 +663,60 @@ static int add_arr(struct json *o, const char *key, const void *arr, size_t n, s
 	return 0;
 }
 
+/* "sysctlExtra": {"ipv4.rp_filter": 1, ...}, the values read (>= 0) only. */
+static int sysctl_extra_encode(struct json *o, const int32_t *vals)
+{
+	struct json *x = json_obj_add_object(o, "sysctlExtra");
+	uint8_t fam;
+	const char *key;
+
+	if (!x)
+		return -ENOMEM;
+	for (size_t i = 0; (key = attach_sysctl_extra_key(i, &fam)); i++) {
+		char name[64];
+
+		if (vals[i] < 0)
+			continue;
+		snprintf(name, sizeof(name), "%s.%s", fam == AF_INET6 ? "ipv6" : "ipv4", key);
+		if (json_obj_add_int(x, name, vals[i]) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Absent (an older state file) or a key not there: -1, not read, not written back. */
+static int sysctl_extra_decode(const struct json *x, int32_t *vals, struct json_err *err)
+{
+	for (size_t i = 0; i < ATTACH_SYSCTL_EXTRA_N; i++)
+		vals[i] = -1;
+	if (!x)
+		return 0;
+	if (json_type_of(x) != JSON_OBJECT)
+		return bad(err, "", "sysctlExtra", "expected object");
+	for (const struct json *m = json_at(x, 0); m; m = json_next(m)) {
+		const char *key;
+		uint8_t fam;
+		int64_t v;
+		size_t i;
+
+		for (i = 0; (key = attach_sysctl_extra_key(i, &fam)); i++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s.%s", fam == AF_INET6 ? "ipv6" : "ipv4",
+				 key);
+			if (!strcmp(name, json_key(m)))
+				break;
+		}
+		if (!key)
+			return bad(err, "sysctlExtra", json_key(m), "unknown field");
+		if (json_get_int(m, &v) < 0 || v < 0 || v > INT32_MAX)
+			return bad(err, "sysctlExtra", json_key(m),
+				   "expected a non-negative integer");
+		vals[i] = (int32_t)v;
+	}
+	return 0;
+}
+
 struct json *attach_snapshot_json(const struct attach_snapshot *s)
 {
 	struct json *o = fd_encode(s, snap_fd, ARRAY_SIZE(snap_fd));
@@ -572,6 +730,7 @@ struct json *attach_snapshot_json(const struct attach_snapshot *s)
 	}
 	if (json_obj_add(o, "sysctl", fd_encode(&s->sysctl, sysctl_fd, ARRAY_SIZE(sysctl_fd))) <
 		    0 ||
+	    sysctl_extra_encode(o, s->sysctl_extra) < 0 ||
 	    add_arr(o, "addrs", s->addrs, s->n_addrs, sizeof(*s->addrs), addr_fd,
 		    ARRAY_SIZE(addr_fd)) < 0 ||
 	    add_arr(o, "routes", s->routes, s->n_routes, sizeof(*s->routes), route_fd,
@@ -619,7 +778,8 @@ static int get_arr(const struct json *o, const char *key, struct arena *a, void 
 int attach_snapshot_from_json(const struct json *v, struct arena *a, struct attach_snapshot *out,
 			      struct json_err *err)
 {
-	static const char *const arrays[] = { "sysctl", "addrs", "routes", "rules", "neighs" };
+	static const char *const arrays[] = { "sysctl", "sysctlExtra", "addrs",
+					      "routes", "rules",       "neighs" };
 	const struct json *sc;
 	void *p;
 	int ret;
@@ -664,6 +824,9 @@ int attach_snapshot_from_json(const struct json *v, struct arena *a, struct atta
 	if (!sc)
 		return bad(err, "", "sysctl", "required field is missing");
 	ret = fd_decode(sc, &out->sysctl, sysctl_fd, ARRAY_SIZE(sysctl_fd), "sysctl", a, err);
+	if (ret < 0)
+		return ret;
+	ret = sysctl_extra_decode(json_get(v, "sysctlExtra"), out->sysctl_extra, err);
 	if (ret < 0)
 		return ret;
 	ret = get_arr(v, "addrs", a, &p, &out->n_addrs, sizeof(*out->addrs), ATTACH_SNAP_ADDRS_MAX,
@@ -790,8 +953,8 @@ int attach_result_from_json(const struct json *v, struct arena *a, struct attach
 			return -ENOMEM;
 	}
 	out->n_ips = i;
-	ret = get_arr(v, "podRules", a, &p, &out->n_rules, sizeof(*out->rules), ATTACH_RULES_MAX,
-		      rule_fd, ARRAY_SIZE(rule_fd), err);
+	ret = get_arr(v, "podRules", a, &p, &out->n_rules, sizeof(*out->rules),
+		      ATTACH_PLAN_RULES_MAX, rule_fd, ARRAY_SIZE(rule_fd), err);
 	if (ret < 0)
 		return ret;
 	out->rules = p;

@@ -26,6 +26,15 @@
 #define NL_BPF_TCX_EGRESS 47 /* Linux 6.6 */
 
 /*
+ * include/uapi/linux/fib_rules.h after FRA_DPORT_RANGE (24): FRA_DSCP 25,
+ * FRA_FLOWLABEL 26, FRA_FLOWLABEL_MASK 27 (Linux 6.14-6.15), then the port
+ * masks (Linux 6.16). A single port (start == end) is reported with the
+ * mask 0xffff that the kernel gives it by itself.
+ */
+#define NL_FRA_SPORT_MASK 28
+#define NL_FRA_DPORT_MASK 29
+
+/*
  * union bpf_attr as BPF_PROG_QUERY reads it since Linux 6.6 (the 6.1 layout
  * stops at prog_attach_flags, offset 32): target_ifindex shares target_fd's
  * slot, prog_cnt is also "count", and link_ids (one per program, 0 for a

@@ -177,9 +177,11 @@ struct nl_addr {
 	bool has_peer;
 	char label[IFNAMSIZ];
 	uint32_t valid_lft, preferred_lft; /* IFA_CACHEINFO, 0xffffffff forever */
+	uint32_t rt_priority; /* IFA_RT_PRIORITY: the prefix route's metric, 0 = default */
 };
 
 #define NL_NEXTHOPS_MAX 16
+#define NL_RTAX_SLOTS 32 /* RTAX_* are < 32 (RTAX_MAX is 17 in Linux 6.18) */
 
 struct nl_nexthop {
 	int ifindex;
@@ -201,6 +203,14 @@ struct nl_route {
 	uint8_t gw[16];
 	uint8_t gw_family; /* 0 when no gateway */
 	uint32_t mtu; /* RTAX_MTU from RTA_METRICS, 0 if unset */
+	/*
+	 * Every RTA_METRICS entry (advmss, window, rtt, initcwnd, lock, ...):
+	 * metrics[RTAX_x] when bit x of metrics_set; RTAX_CC_ALGO is the name.
+	 */
+	uint32_t metrics[NL_RTAX_SLOTS];
+	uint32_t metrics_set;
+	char cc_algo[16]; /* RTAX_CC_ALGO ("congctl"), "" if unset */
+	uint32_t realms; /* RTA_FLOW, 0 if unset */
 	struct nl_nexthop nh[NL_NEXTHOPS_MAX]; /* RTA_MULTIPATH */
 	unsigned n_nh;
 };
@@ -216,8 +226,32 @@ struct nl_rule {
 	bool has_fwmark;
 	uint32_t uid_start, uid_end;
 	bool has_uidrange;
-	uint8_t protocol;
+	uint8_t protocol; /* FRA_PROTOCOL: who added it (part of its identity) */
+	uint8_t ip_proto; /* FRA_IP_PROTO, 0 = any */
+	uint8_t l3mdev; /* FRA_L3MDEV */
+	uint16_t sport_start, sport_end, dport_start, dport_end; /* FRA_[SD]PORT_RANGE */
+	bool has_sport, has_dport;
+	uint16_t sport_mask, dport_mask; /* FRA_[SD]PORT_MASK (Linux 6.16), 0 = none */
+	uint32_t suppress_prefixlen, suppress_ifgroup; /* FRA_SUPPRESS_* */
+	bool has_suppress_prefixlen, has_suppress_ifgroup;
+	uint64_t tun_id; /* FRA_TUN_ID (host order), 0 = any */
+	uint32_t flow; /* FRA_FLOW: realm(s), 0 = none */
+	uint32_t goto_target; /* FRA_GOTO (FR_ACT_GOTO) */
+	/*
+	 * The kernel sent an attribute or header flag this decoder does not
+	 * know (a newer selector: FRA_DSCP, FRA_FLOWLABEL, port masks, ...):
+	 * re-adding the rule from these fields would broaden it. Not encoded.
+	 */
+	bool unknown;
 };
+
+/* Rule flags a caller may set (FIB_RULE_INVERT); the others are the kernel's. */
+#define NL_RULE_SETTABLE_FLAGS 0x2u
+/*
+ * Same rule: every selector, action, table and priority equal (flags
+ * compared on NL_RULE_SETTABLE_FLAGS only; @unknown ones are never equal).
+ */
+bool nl_rule_same(const struct nl_rule *a, const struct nl_rule *b);
 
 struct nl_neigh {
 	int ifindex;
@@ -247,6 +281,9 @@ MUST_CHECK int nl_rule_dump(struct nl_sock *s, uint8_t family, struct arena *a,
 			    struct nl_rule **out, size_t *n);
 MUST_CHECK int nl_neigh_dump(struct nl_sock *s, uint8_t family, struct arena *a,
 			     struct nl_neigh **out, size_t *n);
+/* Proxy entries (`ip neigh show proxy`: ndm_flags NTF_PROXY), a table of their own. */
+MUST_CHECK int nl_neigh_proxy_dump(struct nl_sock *s, uint8_t family, struct arena *a,
+				   struct nl_neigh **out, size_t *n);
 
 /*
  * Decoders for single messages, as found in dumps and in multicast events

@@ -7,6 +7,7 @@
 #include "nl/nl.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
@@ -50,6 +51,16 @@ static bool get_u8(const struct nlattr *a, uint8_t *out)
 	if (nl_attr_validate(a, NL_ATTR_U8) < 0)
 		return false;
 	*out = nl_attr_get_u8(a);
+	return true;
+}
+
+static bool get_u16(const struct nlattr *a, uint16_t *out)
+{
+	if (!a)
+		return true;
+	if (nl_attr_validate(a, NL_ATTR_U16) < 0)
+		return false;
+	*out = nl_attr_get_u16(a);
 	return true;
 }
 
@@ -237,6 +248,7 @@ int nl_addr_decode(const struct nlmsghdr *nlh, struct nl_addr *out)
 	/* IFA_FLAGS carries the flags that do not fit ifa_flags' 8 bits. */
 	ok &= get_u32(tb[IFA_FLAGS], &out->flags);
 	ok &= get_str(tb[IFA_LABEL], out->label, sizeof(out->label));
+	ok &= get_u32(tb[IFA_RT_PRIORITY], &out->rt_priority);
 	if (tb[IFA_CACHEINFO]) {
 		struct ifa_cacheinfo ci;
 
@@ -268,13 +280,25 @@ int nl_addr_decode(const struct nlmsghdr *nlh, struct nl_addr *out)
 
 static bool decode_metrics(const struct nlattr *a, struct nl_route *out)
 {
-	const struct nlattr *tb[RTAX_MAX + 1];
+	const struct nlattr *tb[NL_RTAX_SLOTS];
 
 	if (!a)
 		return true;
 	if (nl_attr_validate(a, NL_ATTR_NESTED) < 0 ||
-	    nl_attr_parse_table(nl_attr_data(a), nl_attr_len(a), tb, RTAX_MAX) < 0)
+	    nl_attr_parse_table(nl_attr_data(a), nl_attr_len(a), tb, NL_RTAX_SLOTS - 1) < 0)
 		return false;
+	for (unsigned t = 1; t < NL_RTAX_SLOTS; t++) {
+		if (!tb[t])
+			continue;
+		if (t == RTAX_CC_ALGO) {
+			if (!get_str(tb[t], out->cc_algo, sizeof(out->cc_algo)))
+				return false;
+			continue;
+		}
+		if (!get_u32(tb[t], &out->metrics[t]))
+			return false;
+		out->metrics_set |= 1u << t;
+	}
 	return get_u32(tb[RTAX_MTU], &out->mtu);
 }
 
@@ -341,6 +365,7 @@ int nl_route_decode(const struct nlmsghdr *nlh, struct nl_route *out)
 	ok &= get_gw(tb[RTA_GATEWAY], tb[RTA_VIA], rtm.rtm_family, out->gw, &out->gw_family);
 	ok &= get_int(tb[RTA_OIF], &out->oif);
 	ok &= get_u32(tb[RTA_PRIORITY], &out->priority);
+	ok &= get_u32(tb[RTA_FLOW], &out->realms);
 	ok &= decode_metrics(tb[RTA_METRICS], out);
 	if (!ok)
 		return -EBADMSG;
@@ -349,16 +374,96 @@ int nl_route_decode(const struct nlmsghdr *nlh, struct nl_route *out)
 
 /* --------------------------------------------------------------- rules */
 
+/* FRA_SPORT_RANGE, FRA_DPORT_RANGE: struct fib_rule_port_range. */
+static bool get_port_range(const struct nlattr *a, uint16_t *start, uint16_t *end, bool *has)
+{
+	struct fib_rule_port_range pr;
+
+	if (!a)
+		return true;
+	if (nl_attr_len(a) != sizeof(pr))
+		return false;
+	memcpy(&pr, nl_attr_data(a), sizeof(pr));
+	*start = pr.start;
+	*end = pr.end;
+	*has = true;
+	return true;
+}
+
+/* Every attribute type the kernel may send that nl_rule_decode() keeps (or may ignore). */
+static int rule_attr_known(const struct nlattr *a, void *data)
+{
+	struct nl_rule *r = data;
+
+	switch (nl_attr_type(a)) {
+	case FRA_DST:
+	case FRA_SRC:
+	case FRA_IIFNAME:
+	case FRA_GOTO:
+	case FRA_PRIORITY:
+	case FRA_FWMARK:
+	case FRA_FLOW:
+	case FRA_TUN_ID:
+	case FRA_SUPPRESS_IFGROUP:
+	case FRA_SUPPRESS_PREFIXLEN:
+	case FRA_TABLE:
+	case FRA_FWMASK:
+	case FRA_OIFNAME:
+	case FRA_PAD:
+	case FRA_L3MDEV:
+	case FRA_UID_RANGE:
+	case FRA_PROTOCOL:
+	case FRA_IP_PROTO:
+	case FRA_SPORT_RANGE:
+	case FRA_DPORT_RANGE:
+	case NL_FRA_SPORT_MASK:
+	case NL_FRA_DPORT_MASK:
+		break;
+	default:
+		r->unknown = true;
+	}
+	return 0;
+}
+
+bool nl_rule_same(const struct nl_rule *a, const struct nl_rule *b)
+{
+	size_t alen = family_addr_len(a->family);
+
+	if (a->unknown || b->unknown)
+		return false;
+	return a->family == b->family && a->action == b->action && a->dst_len == b->dst_len &&
+	       a->src_len == b->src_len && a->tos == b->tos && a->table == b->table &&
+	       a->has_priority == b->has_priority &&
+	       (!a->has_priority || a->priority == b->priority) &&
+	       (a->flags & NL_RULE_SETTABLE_FLAGS) == (b->flags & NL_RULE_SETTABLE_FLAGS) &&
+	       !memcmp(a->dst, b->dst, alen) && !memcmp(a->src, b->src, alen) &&
+	       !strcmp(a->iifname, b->iifname) && !strcmp(a->oifname, b->oifname) &&
+	       a->has_fwmark == b->has_fwmark && a->fwmark == b->fwmark && a->fwmask == b->fwmask &&
+	       a->has_uidrange == b->has_uidrange && a->uid_start == b->uid_start &&
+	       a->uid_end == b->uid_end && a->protocol == b->protocol &&
+	       a->ip_proto == b->ip_proto && a->l3mdev == b->l3mdev &&
+	       a->has_sport == b->has_sport && a->sport_start == b->sport_start &&
+	       a->sport_end == b->sport_end && a->has_dport == b->has_dport &&
+	       a->dport_start == b->dport_start && a->dport_end == b->dport_end &&
+	       a->sport_mask == b->sport_mask && a->dport_mask == b->dport_mask &&
+	       a->has_suppress_prefixlen == b->has_suppress_prefixlen &&
+	       a->suppress_prefixlen == b->suppress_prefixlen &&
+	       a->has_suppress_ifgroup == b->has_suppress_ifgroup &&
+	       a->suppress_ifgroup == b->suppress_ifgroup && a->tun_id == b->tun_id &&
+	       a->flow == b->flow && a->goto_target == b->goto_target;
+}
+
 int nl_rule_decode(const struct nlmsghdr *nlh, struct nl_rule *out)
 {
-	const struct nlattr *tb[FRA_MAX + 1];
+	const struct nlattr *tb[NL_FRA_DPORT_MASK + 1];
 	struct fib_rule_hdr frh;
 	bool ok = true;
 
 	if (nlh->nlmsg_type != RTM_NEWRULE && nlh->nlmsg_type != RTM_DELRULE)
 		return -ENOENT;
 	memset(out, 0, sizeof(*out));
-	if (!family_hdr(nlh, &frh, sizeof(frh)) || attr_table(nlh, sizeof(frh), tb, FRA_MAX) < 0)
+	if (!family_hdr(nlh, &frh, sizeof(frh)) ||
+	    attr_table(nlh, sizeof(frh), tb, NL_FRA_DPORT_MASK) < 0)
 		return -EBADMSG;
 	out->family = frh.family;
 	out->action = frh.action;
@@ -378,6 +483,36 @@ int nl_rule_decode(const struct nlmsghdr *nlh, struct nl_rule *out)
 	ok &= get_u32(tb[FRA_FWMARK], &out->fwmark);
 	ok &= get_u32(tb[FRA_FWMASK], &out->fwmask);
 	ok &= get_u8(tb[FRA_PROTOCOL], &out->protocol);
+	ok &= get_u8(tb[FRA_IP_PROTO], &out->ip_proto);
+	ok &= get_u8(tb[FRA_L3MDEV], &out->l3mdev);
+	ok &= get_port_range(tb[FRA_SPORT_RANGE], &out->sport_start, &out->sport_end,
+			     &out->has_sport);
+	ok &= get_port_range(tb[FRA_DPORT_RANGE], &out->dport_start, &out->dport_end,
+			     &out->has_dport);
+	ok &= get_u16(tb[NL_FRA_SPORT_MASK], &out->sport_mask);
+	ok &= get_u16(tb[NL_FRA_DPORT_MASK], &out->dport_mask);
+	out->has_suppress_prefixlen = tb[FRA_SUPPRESS_PREFIXLEN] != NULL;
+	ok &= get_u32(tb[FRA_SUPPRESS_PREFIXLEN], &out->suppress_prefixlen);
+	out->has_suppress_ifgroup = tb[FRA_SUPPRESS_IFGROUP] != NULL;
+	ok &= get_u32(tb[FRA_SUPPRESS_IFGROUP], &out->suppress_ifgroup);
+	ok &= get_u32(tb[FRA_FLOW], &out->flow);
+	ok &= get_u32(tb[FRA_GOTO], &out->goto_target);
+	if (tb[FRA_TUN_ID]) {
+		uint64_t be;
+
+		if (nl_attr_len(tb[FRA_TUN_ID]) != sizeof(be))
+			return -EBADMSG;
+		memcpy(&be, nl_attr_data(tb[FRA_TUN_ID]), sizeof(be));
+		out->tun_id = be64toh(be);
+	}
+	/* A selector we cannot put back makes the rule one not to copy or re-add. */
+	if (nl_attr_parse(nlh, NLMSG_ALIGN(sizeof(frh)), rule_attr_known, out) < 0)
+		return -EBADMSG;
+	if (frh.flags & ~(uint32_t)(FIB_RULE_PERMANENT | FIB_RULE_INVERT | FIB_RULE_UNRESOLVED |
+				    FIB_RULE_IIF_DETACHED | FIB_RULE_OIF_DETACHED))
+		out->unknown = true;
+	if (frh.action > FR_ACT_PROHIBIT)
+		out->unknown = true;
 	if (tb[FRA_UID_RANGE]) {
 		struct fib_rule_uid_range ur;
 
@@ -577,6 +712,15 @@ int nl_neigh_dump(struct nl_sock *s, uint8_t family, struct arena *a, struct nl_
 {
 	struct collect c = { .a = a, .elem = sizeof(**out), .decode = dec_neigh };
 	struct ndmsg ndm = { .ndm_family = family };
+
+	return dump(s, RTM_GETNEIGH, &ndm, sizeof(ndm), &c, (void **)out, n);
+}
+
+int nl_neigh_proxy_dump(struct nl_sock *s, uint8_t family, struct arena *a, struct nl_neigh **out,
+			size_t *n)
+{
+	struct collect c = { .a = a, .elem = sizeof(**out), .decode = dec_neigh };
+	struct ndmsg ndm = { .ndm_family = family, .ndm_flags = NTF_PROXY };
 
 	return dump(s, RTM_GETNEIGH, &ndm, sizeof(ndm), &c, (void **)out, n);
 }

@@ -72,13 +72,16 @@ static void host_snapshot(struct arena *a, struct attach_snapshot *s)
 	s->gso_ipv4_max_size = s->gro_ipv4_max_size = 65536;
 	s->up = true;
 	s->sysctl = (struct attach_sysctls){ 1, 2, 0, 1, 0 };
+	for (size_t i = 0; i < ATTACH_SYSCTL_EXTRA_N; i++)
+		s->sysctl_extra[i] = i % 3 == 2 ? -1 : (int32_t)i;
 
 	ad[0] = (struct nl_addr){ .ifindex = 7,
 				  .family = AF_INET,
 				  .prefixlen = 24,
 				  .flags = IFA_F_PERMANENT,
 				  .valid_lft = 0xffffffffu,
-				  .preferred_lft = 0xffffffffu };
+				  .preferred_lft = 0xffffffffu,
+				  .rt_priority = 77 };
 	ip4(ad[0].addr, "10.0.0.2");
 	strcpy(ad[0].label, "mlx5_6");
 	ad[1] = (struct nl_addr){ .ifindex = 7,
@@ -109,7 +112,15 @@ static void host_snapshot(struct arena *a, struct attach_snapshot *s)
 				  .has_prefsrc = true,
 				  .oif = 7,
 				  .gw_family = AF_INET,
-				  .mtu = 1400 };
+				  .mtu = 1400,
+				  .flags = RTNH_F_ONLINK,
+				  .realms = 5,
+				  .metrics_set = (1u << RTAX_MTU) | (1u << RTAX_ADVMSS) |
+						 (1u << RTAX_LOCK),
+				  .cc_algo = "cubic" };
+	r[0].metrics[RTAX_MTU] = 1400;
+	r[0].metrics[RTAX_ADVMSS] = 1200;
+	r[0].metrics[RTAX_LOCK] = 1u << RTAX_MTU;
 	ip4(r[0].dst, "10.1.0.0");
 	ip4(r[0].prefsrc, "10.0.0.2");
 	ip4(r[0].gw, "10.0.0.1");
@@ -189,7 +200,15 @@ static void host_snapshot(struct arena *a, struct attach_snapshot *s)
 				  .has_uidrange = true,
 				  .uid_start = 1000,
 				  .uid_end = 2000,
-				  .protocol = RTPROT_STATIC };
+				  .protocol = RTPROT_STATIC,
+				  .ip_proto = 17,
+				  .has_dport = true,
+				  .dport_start = 53,
+				  .dport_end = 53,
+				  .dport_mask = 0xffff,
+				  .has_suppress_prefixlen = true,
+				  .tun_id = 0xfedcba9876543210ull,
+				  .flow = 5 };
 	strcpy(ru[1].oifname, "other0");
 	s->rules = ru;
 	s->n_rules = 2;
@@ -322,6 +341,58 @@ static void test_plan_config(void)
 	arena_free(a);
 }
 
+/*
+ * Finding 9: the config's 512 routes are its own limit; the host's copied
+ * routes (up to ATTACH_SNAP_ROUTES_MAX) and DHCP's come on top.
+ */
+static void test_plan_limits(void)
+{
+	struct arena *a = arena_new(8u << 20);
+	struct attach_config cfg = { 0 };
+	struct attach_route_cfg *routes;
+	struct attach_rule_cfg *rules;
+	struct attach_snapshot s;
+	struct attach_plan p;
+	struct attach_dhcp_lease l = { 0 };
+	size_t host_routes;
+
+	REQUIRE(a);
+	host_snapshot(a, &s);
+	routes = arena_calloc(a, ATTACH_ROUTES_MAX + 1, sizeof(*routes));
+	rules = arena_calloc(a, ATTACH_RULES_MAX + 1, sizeof(*rules));
+	REQUIRE(routes && rules);
+	for (size_t i = 0; i <= ATTACH_ROUTES_MAX; i++)
+		routes[i] = (struct attach_route_cfg){ .scope = RT_SCOPE_UNIVERSE,
+						       .destination = "10.0.0.0/8",
+						       .dst = { .family = AF_INET, .len = 8 } };
+	for (size_t i = 0; i <= ATTACH_RULES_MAX; i++)
+		rules[i].src.family = AF_INET;
+	cfg.routes = routes;
+	cfg.n_routes = ATTACH_ROUTES_MAX;
+	cfg.rules = rules;
+	cfg.n_rules = ATTACH_RULES_MAX;
+	REQUIRE(attach_plan_build(NULL, &s, a, &p) == 0);
+	host_routes = p.n_routes;
+	REQUIRE(host_routes > 0);
+	REQUIRE(attach_plan_build(&cfg, &s, a, &p) == 0);
+	CHECK_EQ(p.n_routes, ATTACH_ROUTES_MAX + host_routes);
+	CHECK(p.n_rules > ATTACH_RULES_MAX);
+	/* DHCP routes on top of both. */
+	l.addr = (struct attach_ip){ .family = AF_INET, .len = 24 };
+	ip4(l.addr.addr, "10.77.0.55");
+	l.n_routes = 2;
+	l.routes[0].dst = (struct attach_ip){ .family = AF_INET, .len = 0 };
+	l.routes[1].dst = (struct attach_ip){ .family = AF_INET, .len = 16 };
+	CHECK(attach_plan_add_dhcp(&p, &l, a) == 0);
+	/* One config route or rule more is over the config's own limit. */
+	cfg.n_routes = ATTACH_ROUTES_MAX + 1;
+	CHECK_EQ(attach_plan_build(&cfg, &s, a, &p), -EMSGSIZE);
+	cfg.n_routes = ATTACH_ROUTES_MAX;
+	cfg.n_rules = ATTACH_RULES_MAX + 1;
+	CHECK_EQ(attach_plan_build(&cfg, &s, a, &p), -EMSGSIZE);
+	arena_free(a);
+}
+
 static void test_plan_dhcp(void)
 {
 	struct arena *a = arena_new(1u << 20);
@@ -394,6 +465,7 @@ static void test_snapshot_roundtrip(void)
 	CHECK_EQ(t.gro_ipv4_max_size, 65536);
 	CHECK(t.up);
 	CHECK_MEM(&t.sysctl, &s.sysctl, sizeof(s.sysctl));
+	CHECK_MEM(t.sysctl_extra, s.sysctl_extra, sizeof(s.sysctl_extra));
 	REQUIRE(t.n_addrs == s.n_addrs && t.n_routes == s.n_routes && t.n_rules == s.n_rules &&
 		t.n_neighs == s.n_neighs);
 	/* Whole structs: every field we keep is in the JSON (both zero-filled). */
@@ -492,6 +564,29 @@ static void test_snapshot_strict(void)
 		q = arena_printf(a, "%.*s\"prefixlen\":256%s", (int)(r - q), q, r + 14);
 		CHECK_EQ(snap_decode(q, &err), -EBADMSG);
 		CHECK_STR(err.msg, "value out of range");
+	}
+	/* Newer members: bad route metrics, an unknown extra sysctl, a negative one. */
+	{
+		char *q = arena_strdup(a, text), *r = strstr(q, "\"metrics\":[]");
+
+		/* RTAX_CC_ALGO (16) is a name ("congctl"), never a number. */
+		REQUIRE(r);
+		q = arena_printf(a, "%.*s\"metrics\":[[16,1]]%s", (int)(r - q), q, r + 12);
+		CHECK_EQ(snap_decode(q, &err), -EBADMSG);
+		CHECK_STR(err.msg, "expected [[type, value], ...] route metrics");
+		q = arena_strdup(a, text);
+		r = strstr(q, "\"sysctlExtra\":{");
+		REQUIRE(r);
+		q = arena_printf(a, "%.*s\"sysctlExtra\":{\"ipv4.bogus\":1,%s", (int)(r - q), q,
+				 r + 15);
+		CHECK_EQ(snap_decode(q, &err), -EBADMSG);
+		CHECK_STR(err.path, "sysctlExtra.ipv4.bogus");
+		q = arena_strdup(a, text);
+		r = strstr(q, "\"sysctlExtra\":{");
+		REQUIRE(r);
+		q = arena_printf(a, "%.*s\"sysctlExtra\":{\"ipv4.proxy_arp_pvlan\":-5,%s",
+				 (int)(r - q), q, r + 15);
+		CHECK_EQ(snap_decode(q, &err), -EBADMSG);
 	}
 	/* A missing member. */
 	CHECK_EQ(snap_decode("{}", &err), -EBADMSG);
@@ -755,20 +850,21 @@ static void test_err_set(void)
 	memset(&e, 0, sizeof(e));
 	attach_err_set(&e, "addr", -EEXIST, "", "add %s", "x");
 	CHECK_STR(e.msg, "add x: File exists");
+	/* A success leaves the slot free for a later failure. */
+	memset(&e, 0, sizeof(e));
+	CHECK_EQ(attach_err_set(&e, "sysctl", 0, NULL, "write %s", "x"), 0);
+	CHECK_STR(e.step, "");
+	attach_err_set(&e, "route", -ENETUNREACH, NULL, "add route");
+	CHECK_STR(e.step, "route");
 }
 
 static const struct t_case tests[] = {
-	T(test_temp_name),
-	T(test_plan_dhcp),
-	T(test_plan_defaults),
-	T(test_plan_config),
-	T(test_snapshot_roundtrip),
-	T(test_snapshot_strict),
-	T(test_snapshot_arena_sweep),
-	T(test_result_roundtrip),
-	T(test_hex),
-	T(test_kernel_undo_order),
-	T(test_err_set),
+	T(test_temp_name),	   T(test_plan_dhcp),
+	T(test_plan_defaults),	   T(test_plan_config),
+	T(test_plan_limits),	   T(test_snapshot_roundtrip),
+	T(test_snapshot_strict),   T(test_snapshot_arena_sweep),
+	T(test_result_roundtrip),  T(test_hex),
+	T(test_kernel_undo_order), T(test_err_set),
 };
 
 int main(void)
