@@ -165,7 +165,7 @@ func load(sock string, calls, streams, warm, nclaims int) {
 }
 
 // hostile: K stalled connections, and one that floods requests and never reads.
-func hostile(sock string, stalled int) {
+func hostile(sock string, stalled int, flood bool) {
 	var held []net.Conn
 	for i := 0; i < stalled; i++ {
 		c, err := net.Dial("unix", sock)
@@ -177,8 +177,11 @@ func hostile(sock string, stalled int) {
 		http2.NewFramer(c, nil).WriteSettings()
 		held = append(held, c)
 	}
-	var sent int64
+	var sent, conns int64
 	go func() {
+		if !flood {
+			return
+		}
 		body, _ := proto.Marshal(&drav1.NodePrepareResourcesRequest{Claims: []*drav1.Claim{{Namespace: "bench", Uid: "uid-0", Name: "c"}}})
 		msg := append([]byte{0, 0, 0, 0, byte(len(body))}, body...)
 		for {
@@ -187,6 +190,7 @@ func hostile(sock string, stalled int) {
 				time.Sleep(10 * time.Millisecond)
 				continue
 			}
+			atomic.AddInt64(&conns, 1)
 			c.Write([]byte(http2.ClientPreface))
 			fr := http2.NewFramer(c, nil)
 			fr.WriteSettings()
@@ -203,8 +207,9 @@ func hostile(sock string, stalled int) {
 					fr.WriteData(id, true, msg) != nil {
 					break
 				}
+				// At most ~3,000 requests/s: a hostile peer, not a load of its own.
 				if atomic.AddInt64(&sent, 1)%32 == 0 {
-					time.Sleep(time.Millisecond)
+					time.Sleep(10 * time.Millisecond)
 				}
 			}
 			c.Close()
@@ -215,7 +220,7 @@ func hostile(sock string, stalled int) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	<-sig
-	fmt.Printf("hostile: flood sent %d requests\n", atomic.LoadInt64(&sent))
+	fmt.Printf("hostile: flood sent %d requests on %d connections\n", atomic.LoadInt64(&sent), atomic.LoadInt64(&conns))
 	for _, c := range held {
 		c.Close()
 	}
@@ -234,6 +239,7 @@ func main() {
 	warm := flag.Int("warm", 500, "warm-up calls (not counted)")
 	claims := flag.Int("claims", 1024, "claims in the server's table / used by the client")
 	stalled := flag.Int("stalled", 8, "stalled connections")
+	flood := flag.Bool("flood", true, "hostile: also one connection that sends requests and never reads")
 	exitAfter := flag.Int("exit-after", 0, "serve: exit after answering this many prepare calls")
 	flag.Parse()
 	switch {
@@ -242,7 +248,7 @@ func main() {
 	case *ld != "":
 		load(*ld, *n, *c, *warm, *claims)
 	case *host != "":
-		hostile(*host, *stalled)
+		hostile(*host, *stalled, *flood)
 	default:
 		flag.Usage()
 		os.Exit(2)
