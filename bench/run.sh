@@ -6,7 +6,7 @@ set -u
 O=${1:-build}
 cd "$(dirname "$0")/.."
 rc=0
-for b in bench/discover.sh bench/attach.sh bench/driver.sh; do
+for b in bench/discover.sh bench/attach.sh bench/driver.sh bench/grpc.sh; do
 	echo "== $b"
 	bash "$b" "$O" || rc=1
 done
