@@ -10,6 +10,7 @@ compiled here with python3-grpc-tools.
     kubelet.py [--gen DIR] deferred REG_SOCK [--defer-ms N]   against grpcserve --defer-ms N
     kubelet.py [--gen DIR] getinfo REG_SOCK    one GetInfo, as JSON
     kubelet.py [--gen DIR] register REG_SOCK   GetInfo + NotifyRegistrationStatus(true), as the kubelet
+    kubelet.py [--gen DIR] dra DRA_SOCK        prepare/unprepare on v1 and v1beta1 (per-claim errors)
     kubelet.py [--gen DIR] seeds CORPUS_DIR    seed corpora of the fuzz_pb_* and grpc_frame targets
 
 The scenario does what the kubelet does (reference/protocols.md §1.3, §2.3)
@@ -533,6 +534,13 @@ def register(args):
     return 0
 
 
+def dra(args):
+    """The DRA calls of the scenario alone, on v1 and v1beta1."""
+    dra_calls(args.dra)
+    print("kubelet.py: %d failed" % len(FAILS))
+    return len(FAILS)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gen", default=os.path.join(os.getcwd(), "build/peers/kubelet/py"))
@@ -553,6 +561,9 @@ def main():
     p = sub.add_parser("register")
     p.add_argument("reg")
     p.set_defaults(fn=register)
+    p = sub.add_parser("dra")
+    p.add_argument("dra")
+    p.set_defaults(fn=dra)
     p = sub.add_parser("seeds")
     p.add_argument("dir")
     p.set_defaults(fn=seeds)
