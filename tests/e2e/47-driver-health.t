@@ -94,7 +94,10 @@ for line in text.splitlines():
         continue
     m = sample_re.match(line)
     assert m, "bad line: %r" % line
-    assert m.group(1) in types, "sample before its TYPE: " + line
+    base = re.sub(r"_(bucket|sum|count)$", "", m.group(1))
+    assert m.group(1) in types or types.get(base) == "histogram", "sample before its TYPE: " + line
+    if m.group(1).endswith("_bucket") and types.get(base) == "histogram":
+        assert re.search(r'le="[^"]+"', m.group(2) or ""), "bucket without le: " + line
     float(m.group(5))
     samples[m.group(1) + (m.group(2) or "")] = float(m.group(5))
 for k in ['dranet_driver_published_devices_total{feature="total"}',
@@ -105,6 +108,12 @@ for k in ['dranet_driver_published_devices_total{feature="total"}',
 assert types["dranet_driver_published_devices_total"] == "gauge"
 assert types["dranet_driver_last_published_time_seconds"] == "gauge"
 assert types["process_cpu_seconds_total"] == "counter"
+# The kubelet plugin's, as upstream names them (nothing called yet: zero).
+assert types["dranet_driver_dra_plugin_requests_total"] == "counter"
+assert types["dranet_driver_dra_plugin_requests_latency_seconds"] == "histogram"
+assert samples['dranet_driver_dra_plugin_requests_total{method="PrepareResourceClaims",status="failed"}'] == 0
+assert samples['dranet_driver_dra_plugin_requests_latency_seconds_count{method="PrepareResourceClaims"}'] == 0
+assert samples["dranet_driver_kubelet_registered"] == 1
 # Nothing is published yet: no write was confirmed, so no timestamp.
 assert "dranet_driver_last_published_time_seconds" not in samples
 import time
