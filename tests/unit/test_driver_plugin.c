@@ -83,7 +83,8 @@ static size_t put_frame(uint8_t *p, uint8_t type, uint8_t flags, uint32_t stream
 	p[6] = (uint8_t)(stream >> 16);
 	p[7] = (uint8_t)(stream >> 8);
 	p[8] = (uint8_t)stream;
-	memcpy(p + 9, pl, n);
+	if (n)
+		memcpy(p + 9, pl, n);
 	return 9 + n;
 }
 
