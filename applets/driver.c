@@ -4,11 +4,13 @@
  * §1.1, upstream-v1.4.md §1) plus ours, then runs the daemon on one epoll
  * loop: inventory following (lib/driver follow.c) and /healthz, /livez,
  * /metrics (lib/http server.c), publishing through lib/k8s (lib/driver
- * publish.c, k8sapi.c). docs/driver.md.
+ * publish.c, k8sapi.c), the kubelet plugin's registration and DRA sockets
+ * (lib/driver plugin.c over lib/kubelet). docs/driver.md, docs/kubelet.md.
  */
 #include "applet.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +27,11 @@ const char driver_usage[] =
 	"\n"
 	"The DRA kubelet plugin and NRI plugin daemon. Built so far: discovery\n"
 	"that follows the kernel (netlink events, rate limited, a safety rescan),\n"
-	"ResourceSlice publishing for this node's pool, /healthz, /livez and\n"
-	"/metrics on --bind-address. Not yet: the kubelet plugin and NRI (issue 5\n"
-	"and later). docs/driver.md.\n"
+	"ResourceSlice publishing for this node's pool, the kubelet plugin\n"
+	"(registration, the DRA service on v1 and v1beta1; prepare answers\n"
+	"'not implemented yet' per claim), /healthz, /livez and /metrics on\n"
+	"--bind-address. Not yet: prepare/unprepare and NRI (issue 6 and later).\n"
+	"docs/driver.md, docs/kubelet.md.\n"
 	"\n"
 	"Upstream's flags (Go syntax -flag=value and GNU syntax both work):\n"
 	"  --kubeconfig PATH                 kubeconfig; default in-cluster config\n"
@@ -44,7 +48,9 @@ const char driver_usage[] =
 	"                                    none or '' (auto-detect)\n"
 	"  --profile-provider NAME           cloud (default), webhook or none\n"
 	"  --webhook-url URL                 http(s)://... or unix:///path\n"
-	"  --kubelet-root-dir DIR            kubelet root (default /var/lib/kubelet)\n"
+	"  --kubelet-root-dir DIR            kubelet root (default /var/lib/kubelet):\n"
+	"                                    DIR/plugins_registry/dra.net-reg.sock and\n"
+	"                                    DIR/plugins/dra.net/dra.sock\n"
 	"  --feature-gates LIST              Name=bool,... (DRAListTypeAttributes,\n"
 	"                                    PersistentResourceSliceAttributes)\n"
 	"  -v, --v N                         log verbosity 0..10\n"
@@ -53,9 +59,15 @@ const char driver_usage[] =
 	"  --state-dir DIR                   checkpoint directory (default\n"
 	"                                    /var/lib/kubelet/plugins/dra.net)\n"
 	"  --nri-socket PATH                 NRI socket (default /var/run/nri/nri.sock)\n"
+	"  --kubelet-registry-dir DIR        registration socket's directory (default\n"
+	"                                    <kubelet-root-dir>/plugins_registry)\n"
+	"  --kubelet-plugins-dir DIR         plugins directory: the DRA socket is\n"
+	"                                    DIR/dra.net/dra.sock (default\n"
+	"                                    <kubelet-root-dir>/plugins)\n"
 	"\n"
 	"Exit status: 0 after SIGTERM or SIGINT, 1 on a runtime failure (bad\n"
-	"kubeconfig, --bind-address in use, no netlink), 2 on a usage error.\n";
+	"kubeconfig, --bind-address in use, no netlink, a kubelet socket that\n"
+	"cannot listen), 2 on a usage error.\n";
 
 enum {
 	OPT_KUBECONFIG = 0x100,
@@ -74,6 +86,8 @@ enum {
 	OPT_GATES,
 	OPT_STATE_DIR,
 	OPT_NRI_SOCKET,
+	OPT_REGISTRY_DIR,
+	OPT_PLUGINS_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -93,6 +107,8 @@ static const struct option long_opts[] = {
 	{ "feature-gates", required_argument, NULL, OPT_GATES },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "nri-socket", required_argument, NULL, OPT_NRI_SOCKET },
+	{ "kubelet-registry-dir", required_argument, NULL, OPT_REGISTRY_DIR },
+	{ "kubelet-plugins-dir", required_argument, NULL, OPT_PLUGINS_DIR },
 	{ "v", required_argument, NULL, 'v' },
 	APPLET_KLOG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
@@ -114,6 +130,8 @@ struct driver_opts {
 	struct applet_gates gates;
 	const char *state_dir;
 	const char *nri_socket;
+	const char *registry_dir, *plugins_dir; /* NULL: under kubelet_root_dir */
+	char registry_buf[PATH_MAX], plugins_buf[PATH_MAX];
 	int verbosity;
 	char node_name[256];
 	struct inv_expr *filter_expr; /* compiled --filter, NULL when empty */
@@ -231,9 +249,19 @@ static int parse_flags(int argc, char **argv, struct driver_opts *o, struct aren
 			o->webhook_url = optarg;
 			break;
 		case OPT_KUBELET_ROOT:
-			if (!*optarg)
-				return applet_usage_error(me, "--kubelet-root-dir: empty");
-			o->kubelet_root_dir = optarg;
+		case OPT_REGISTRY_DIR:
+		case OPT_PLUGINS_DIR:
+			/* The kubelet dials the endpoint GetInfo names: it must be absolute. */
+			if (optarg[0] != '/')
+				return applet_usage_error(me,
+							  "--%s: want an absolute path, got '%s'",
+							  long_opts[idx].name, optarg);
+			if (c == OPT_KUBELET_ROOT)
+				o->kubelet_root_dir = optarg;
+			else if (c == OPT_REGISTRY_DIR)
+				o->registry_dir = optarg;
+			else
+				o->plugins_dir = optarg;
 			break;
 		case OPT_GATES:
 			ret = applet_parse_feature_gates(optarg, &o->gates, err, sizeof(err));
@@ -264,6 +292,18 @@ static int parse_flags(int argc, char **argv, struct driver_opts *o, struct aren
 	}
 	if (optind < argc)
 		return applet_usage_error(me, "unexpected argument '%s'", argv[optind]);
+	if (!o->registry_dir) {
+		if (snprintf(o->registry_buf, sizeof(o->registry_buf), "%s/plugins_registry",
+			     o->kubelet_root_dir) >= (int)sizeof(o->registry_buf))
+			return applet_usage_error(me, "--kubelet-root-dir: too long");
+		o->registry_dir = o->registry_buf;
+	}
+	if (!o->plugins_dir) {
+		if (snprintf(o->plugins_buf, sizeof(o->plugins_buf), "%s/plugins",
+			     o->kubelet_root_dir) >= (int)sizeof(o->plugins_buf))
+			return applet_usage_error(me, "--kubelet-root-dir: too long");
+		o->plugins_dir = o->plugins_buf;
+	}
 	if (!strcmp(o->profile_provider, "webhook") && !*o->webhook_url)
 		return applet_usage_error(me, "--profile-provider=webhook needs --webhook-url");
 	if (!strcmp(o->cloud_hint, "webhook") && !*o->webhook_url)
@@ -292,8 +332,12 @@ struct driver {
 	struct drv_follow *follow;
 	struct http_server *http;
 	struct drv_timer http_t;
-	bool started; /* /healthz: 503 until the first inventory is there */
+	/* /healthz: 503 until the first inventory is there and the kubelet registered us. */
+	bool started;
 	bool have_devices;
+	struct drv_plugin *plugin;
+	bool registered; /* the kubelet accepted the registration once (sticky) */
+	bool said_waiting;
 	size_t devices, devices_rdma;
 	/* Publishing (only with an API server configuration). */
 	struct k8s_config cfg;
@@ -395,6 +439,30 @@ static void on_change(void *ctx)
 	pub_soon(d, 0);
 }
 
+/* Upstream's driver.Start returns once the kubelet has registered the plugin. */
+static void check_started(struct driver *d)
+{
+	if (d->started || !d->have_devices)
+		return;
+	if (!d->registered) {
+		if (d->plugin && !d->said_waiting)
+			log_info("waiting for the kubelet to register the plugin", "socket=%s",
+				 drv_plugin_reg_path(d->plugin));
+		d->said_waiting = d->plugin != NULL;
+		return;
+	}
+	d->started = true;
+	log_info("driver started", "node=%s bind=%s", d->o->node_name, d->o->bind_address);
+}
+
+static void on_registered(void *ctx)
+{
+	struct driver *d = ctx;
+
+	d->registered = true;
+	check_started(d);
+}
+
 static void on_scan(void *ctx, struct inv_scan *scan)
 {
 	struct driver *d = ctx;
@@ -423,10 +491,7 @@ static void on_scan(void *ctx, struct inv_scan *scan)
 		if (drv_pub_due(d->pub))
 			pub_soon(d, 0);
 	}
-	if (!d->started) {
-		d->started = true;
-		log_info("driver started", "node=%s bind=%s", d->o->node_name, d->o->bind_address);
-	}
+	check_started(d);
 }
 
 /* lib/http's server asks for fds to be watched: poll bits are epoll bits on Linux. */
@@ -484,7 +549,10 @@ static void on_request(void *ctx, const struct http_server_req *req, struct http
 
 	if (!strcmp(req->path, "/healthz")) {
 		resp->status = d->started ? 200 : 503;
-		if (buf_puts(resp->body, d->started ? "ok\n" : "starting\n") < 0)
+		if (buf_puts(resp->body, d->started	    ? "ok\n"
+					 : !d->have_devices ? "starting: no inventory yet\n"
+							    : "starting: not registered with the "
+							      "kubelet yet\n") < 0)
 			resp->status = 500;
 	} else if (!strcmp(req->path, "/livez")) {
 		resp->status = 200;
@@ -502,6 +570,8 @@ static void on_request(void *ctx, const struct http_server_req *req, struct http
 		};
 
 		resp->status = drv_metrics_write(&m, resp->body) < 0 ? 500 : 200;
+		if (d->plugin && drv_plugin_metrics_write(d->plugin, resp->body) < 0)
+			resp->status = 500;
 		resp->content_type = DRV_METRICS_CONTENT_TYPE;
 	} else {
 		resp->status = 404;
@@ -576,6 +646,12 @@ static int run_driver(struct driver_opts *o)
 		.ctx = &d,
 	};
 	struct http_server_io hio = { http_watch, http_unwatch, &d };
+	struct drv_plugin_opts po = {
+		.registry_dir = o->registry_dir,
+		.plugins_dir = o->plugins_dir,
+		.on_registered = on_registered,
+		.ctx = &d,
+	};
 	int ret, rc = EXIT_FAIL;
 
 	ret = drv_loop_new(true, &d.l);
@@ -604,6 +680,16 @@ static int run_driver(struct driver_opts *o)
 		log_err("netlink events", "err=\"%s\"", strerror(-ret));
 		goto out;
 	}
+	/* After the first scan: the DRA socket answers with an inventory behind it. */
+	ret = drv_plugin_new(d.l, &po, &d.plugin);
+	if (ret < 0) {
+		log_err("kubelet plugin sockets", "registry_dir=%s plugins_dir=%s err=\"%s\"",
+			o->registry_dir, o->plugins_dir, strerror(-ret));
+		goto out;
+	}
+	log_info("kubelet plugin listening", "registration=%s dra=%s",
+		 drv_plugin_reg_path(d.plugin), drv_plugin_dra_path(d.plugin));
+	check_started(&d);
 	log_info("serving", "bind=%s port=%u min_poll_ms=%llu max_poll_ms=%llu burst=%lld",
 		 o->bind_address, http_server_port(d.http), (unsigned long long)o->min_poll_ms,
 		 (unsigned long long)o->max_poll_ms, (long long)o->poll_burst);
@@ -615,6 +701,8 @@ static int run_driver(struct driver_opts *o)
 	rc = EXIT_OK;
 	log_info("driver stopped", NULL);
 out:
+	/* Upstream stops the kubelet plugin first: no more calls, both sockets removed. */
+	drv_plugin_free(d.plugin);
 	drv_k8s_free(d.k8s);
 	drv_pub_free(d.pub);
 	k8s_client_free(d.client);
@@ -659,8 +747,8 @@ int driver_main(int argc, char **argv)
 	if (ret)
 		goto out;
 	log_setup("driver", o.verbosity ? log_level_from_verbosity(o.verbosity) : LOG_INFO);
-	log_debug("flags checked", "node=%s bind=%s kubelet_root=%s", o.node_name, o.bind_address,
-		  o.kubelet_root_dir);
+	log_debug("flags checked", "node=%s bind=%s registry_dir=%s plugins_dir=%s", o.node_name,
+		  o.bind_address, o.registry_dir, o.plugins_dir);
 	ret = run_driver(&o);
 out:
 	arena_free(a);

@@ -12,7 +12,8 @@
  *  - publish.c: what the pool's ResourceSlices should be, compared with what
  *    the API server has, as a minimal plan of writes (pure, no I/O), and
  *    the publisher that runs plans through a struct drv_api;
- *  - metrics.c: the Prometheus text of /metrics.
+ *  - metrics.c: the Prometheus text of /metrics;
+ *  - plugin.c: the kubelet plugin (lib/kubelet) on the loop.
  *
  * Nothing here blocks: every peer is a non-blocking fd in the loop.
  */
@@ -382,5 +383,52 @@ const struct drv_api *drv_k8s_api(struct drv_k8s *k);
 void drv_k8s_set_pub(struct drv_k8s *k, struct drv_pub *pub);
 /* The Node and the version are known: publishing may start. */
 bool drv_k8s_ready(const struct drv_k8s *k);
+
+/* ------------------------------------------------------------ plugin.c */
+
+struct kubelet;
+
+/* Open connections on the two kubelet sockets; more are closed at once. */
+#define DRV_PLUGIN_CONNS_MAX 128
+
+struct drv_plugin_opts {
+	const char *registry_dir; /* NULL: /var/lib/kubelet/plugins_registry */
+	const char *plugins_dir; /* NULL: /var/lib/kubelet/plugins (dra.sock in <dir>/dra.net) */
+	/* The kubelet accepted the registration (again after a refusal). */
+	void (*on_registered)(void *ctx);
+	void *ctx;
+};
+
+struct drv_plugin_stats {
+	uint64_t accepted; /* connections */
+	uint64_t refused; /* closed at once: over DRV_PLUGIN_CONNS_MAX */
+	size_t conns; /* open now */
+};
+
+struct drv_plugin;
+
+/*
+ * The kubelet plugin (lib/kubelet) on loop @l: both sockets listen (stale
+ * ones removed first), and every accepted connection is an fd of @l; call
+ * deadlines and the registration retry are timers of @l. Returns 0, or
+ * kubelet_init()'s -errno (-EINVAL, -ENAMETOOLONG, -EEXIST, ...).
+ */
+MUST_CHECK int drv_plugin_new(struct drv_loop *l, const struct drv_plugin_opts *o,
+			      struct drv_plugin **out);
+/* GOAWAY to open connections, close them, remove both sockets. NULL-safe. */
+void drv_plugin_free(struct drv_plugin *p);
+/* lib/kubelet's state (hooks for prepare/unprepare go there). */
+struct kubelet *drv_plugin_kubelet(struct drv_plugin *p);
+const char *drv_plugin_reg_path(const struct drv_plugin *p);
+const char *drv_plugin_dra_path(const struct drv_plugin *p);
+/* Did the kubelet's last NotifyRegistrationStatus accept us? */
+bool drv_plugin_registered(const struct drv_plugin *p);
+const struct drv_plugin_stats *drv_plugin_stats(const struct drv_plugin *p);
+/*
+ * Append the plugin's metrics: upstream's dranet_driver_dra_plugin_requests_total
+ * and ..._requests_latency_seconds (kubelet_metrics_write()), and ours on
+ * registration and connections. 0 or -ENOMEM.
+ */
+MUST_CHECK int drv_plugin_metrics_write(const struct drv_plugin *p, struct buf *b);
 
 #endif

@@ -68,7 +68,7 @@ replaced() { ours | jq -e --arg n "$1" 'length == 1 and .[0].metadata.name != $n
 has_device() { names | tr ' ' '\n' | grep -qx "$1"; }
 hasnt_device() { ! has_device "$1"; }
 
-"$DRANET" --kubeconfig "$K8S_KUBECONFIG" --hostname-override node1 --filter '' \
+"$DRANET" --kubeconfig "$K8S_KUBECONFIG" --kubelet-root-dir "$E2E_TMP/kubelet" --hostname-override node1 --filter '' \
 	--bind-address 127.0.0.1:9146 --inventory-min-poll-interval=100ms -v=4 2>"$LOG" &
 PID=$!
 BASE=$("$DRANET" discover --filter '' -o json | jq -r '[.[].name | select(. != "e46n")] | sort | join(" ")')

@@ -6,7 +6,9 @@
 # parser, the inventory following veth and address changes, SIGTERM → exit 0
 # in under a second. Without an API server configuration the driver says that
 # nothing is published, and no
-# dranet_driver_last_published_time_seconds sample appears.
+# dranet_driver_last_published_time_seconds sample appears. /healthz turns
+# 200 once the grpcio kubelet peer has registered the plugin (59 covers the
+# kubelet side).
 set -eu
 . "$(dirname "$0")/lib.sh"
 need_dranet
@@ -20,14 +22,23 @@ stop_driver() {
 }
 defer stop_driver
 
-# start ARGS...: run the driver, wait until /healthz is 200 on $URL (10 s at most).
+KR=$E2E_TMP/kubelet
+# start ARGS...: run the driver, register it as the kubelet would, wait until
+# /healthz is 200 on $URL (10 s at most).
 start() {
+	local registered=0
 	: >"$LOG"
-	"$DRANET" --hostname-override node1 "$@" 2>"$LOG" &
+	"$DRANET" --hostname-override node1 --kubelet-root-dir "$KR" "$@" 2>"$LOG" &
 	PID=$!
 	for _ in $(seq 100); do
 		code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz" || true)
 		[ "$code" = 200 ] && return 0
+		if [ "$registered" = 0 ] && [ -S "$KR/plugins_registry/dra.net-reg.sock" ]; then
+			/usr/bin/python3 tests/peers/kubelet/kubelet.py --gen "$O/peers/kubelet/py" register \
+				"$KR/plugins_registry/dra.net-reg.sock" >/dev/null || fail "kubelet registration"
+			registered=1
+			continue
+		fi
 		kill -0 "$PID" 2>/dev/null || { cat "$LOG" >&2; fail "driver exited: $*"; }
 		sleep 0.1
 	done
@@ -83,7 +94,10 @@ for line in text.splitlines():
         continue
     m = sample_re.match(line)
     assert m, "bad line: %r" % line
-    assert m.group(1) in types, "sample before its TYPE: " + line
+    base = re.sub(r"_(bucket|sum|count)$", "", m.group(1))
+    assert m.group(1) in types or types.get(base) == "histogram", "sample before its TYPE: " + line
+    if m.group(1).endswith("_bucket") and types.get(base) == "histogram":
+        assert re.search(r'le="[^"]+"', m.group(2) or ""), "bucket without le: " + line
     float(m.group(5))
     samples[m.group(1) + (m.group(2) or "")] = float(m.group(5))
 for k in ['dranet_driver_published_devices_total{feature="total"}',
@@ -94,6 +108,12 @@ for k in ['dranet_driver_published_devices_total{feature="total"}',
 assert types["dranet_driver_published_devices_total"] == "gauge"
 assert types["dranet_driver_last_published_time_seconds"] == "gauge"
 assert types["process_cpu_seconds_total"] == "counter"
+# The kubelet plugin's, as upstream names them (nothing called yet: zero).
+assert types["dranet_driver_dra_plugin_requests_total"] == "counter"
+assert types["dranet_driver_dra_plugin_requests_latency_seconds"] == "histogram"
+assert samples['dranet_driver_dra_plugin_requests_total{method="PrepareResourceClaims",status="failed"}'] == 0
+assert samples['dranet_driver_dra_plugin_requests_latency_seconds_count{method="PrepareResourceClaims"}'] == 0
+assert samples["dranet_driver_kubelet_registered"] == 1
 # Nothing is published yet: no write was confirmed, so no timestamp.
 assert "dranet_driver_last_published_time_seconds" not in samples
 import time
@@ -157,6 +177,6 @@ HOLD=$!
 defer kill "$HOLD"
 sleep 0.3
 rc=0
-"$DRANET" --hostname-override node1 --bind-address 127.0.0.1:9181 2>"$LOG" || rc=$?
+"$DRANET" --hostname-override node1 --kubelet-root-dir "$KR" --bind-address 127.0.0.1:9181 2>"$LOG" || rc=$?
 assert_eq 1 "$rc" "port in use"
 grep -q 'cannot listen' "$LOG" || fail "no reason for the failed listen: $(cat "$LOG")"

@@ -37,7 +37,7 @@ wait_for() {
 	fail "timed out: $desc"
 }
 
-"$DRANET" --kubeconfig "$K8S_KUBECONFIG" --hostname-override node1 --filter '' \
+"$DRANET" --kubeconfig "$K8S_KUBECONFIG" --kubelet-root-dir "$E2E_TMP/kubelet" --hostname-override node1 --filter '' \
 	--bind-address 127.0.0.1:9148 --inventory-min-poll-interval=100ms 2>"$LOG" &
 PID=$!
 wait_for "first slice" mtu_is 1500

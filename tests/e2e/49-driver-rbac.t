@@ -24,7 +24,7 @@ published() {
 	apiserver_admin GET '/dump?resource=resource.k8s.io/resourceslices' |
 		jq -e '[.objects["resource.k8s.io/resourceslices"][] | select(.spec.driver == "dra.net") | .spec.devices[].name] | index("e49a") != null'
 }
-"$DRANET" --kubeconfig "$K8S_KUBECONFIG" --hostname-override node1 --filter '' \
+"$DRANET" --kubeconfig "$K8S_KUBECONFIG" --kubelet-root-dir "$E2E_TMP/kubelet" --hostname-override node1 --filter '' \
 	--bind-address 127.0.0.1:9149 2>"$LOG" &
 PID=$!
 for _ in $(seq 300); do

@@ -9,6 +9,8 @@ compiled here with python3-grpc-tools.
     kubelet.py [--gen DIR] golden-check DIR    compare DIR/*.hex with this peer's encoding
     kubelet.py [--gen DIR] deferred REG_SOCK [--defer-ms N]   against grpcserve --defer-ms N
     kubelet.py [--gen DIR] getinfo REG_SOCK    one GetInfo, as JSON
+    kubelet.py [--gen DIR] register REG_SOCK   GetInfo + NotifyRegistrationStatus(true), as the kubelet
+    kubelet.py [--gen DIR] dra DRA_SOCK        prepare/unprepare on v1 and v1beta1 (per-claim errors)
     kubelet.py [--gen DIR] seeds CORPUS_DIR    seed corpora of the fuzz_pb_* and grpc_frame targets
 
 The scenario does what the kubelet does (reference/protocols.md §1.3, §2.3)
@@ -513,6 +515,32 @@ def getinfo(args):
     return 0
 
 
+def register(args):
+    """What the kubelet does once it sees the socket: GetInfo, then accept; prints the endpoint."""
+    import kpeer_reg_pb2 as pb
+    import kpeer_reg_pb2_grpc as pbg
+    with channel(args.reg) as ch:
+        stub = pbg.RegistrationStub(ch)
+        code, info = code_of(lambda: stub.GetInfo(pb.InfoRequest(), timeout=1))
+        if code.name != "OK" or info.type != "DRAPlugin":
+            print("register: GetInfo %s %s" % (code.name, info), file=sys.stderr)
+            return 1
+        code, _ = code_of(lambda: stub.NotifyRegistrationStatus(
+            pb.RegistrationStatus(plugin_registered=True), timeout=5))
+        if code.name != "OK":
+            print("register: NotifyRegistrationStatus %s" % code.name, file=sys.stderr)
+            return 1
+    print(info.endpoint)
+    return 0
+
+
+def dra(args):
+    """The DRA calls of the scenario alone, on v1 and v1beta1."""
+    dra_calls(args.dra)
+    print("kubelet.py: %d failed" % len(FAILS))
+    return len(FAILS)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--gen", default=os.path.join(os.getcwd(), "build/peers/kubelet/py"))
@@ -530,6 +558,12 @@ def main():
     p = sub.add_parser("getinfo")
     p.add_argument("reg")
     p.set_defaults(fn=getinfo)
+    p = sub.add_parser("register")
+    p.add_argument("reg")
+    p.set_defaults(fn=register)
+    p = sub.add_parser("dra")
+    p.add_argument("dra")
+    p.set_defaults(fn=dra)
     p = sub.add_parser("seeds")
     p.add_argument("dir")
     p.set_defaults(fn=seeds)
